@@ -1,0 +1,27 @@
+/** The token pair as the library holds it. The file adapter stores it as `{access_token, refresh_token}`. */
+export interface StoredTokens {
+  readonly accessToken: string
+  readonly refreshToken: string
+}
+
+/**
+ * Where tokens live. Adapters are small factories returning plain objects (memory, file, browser, your own).
+ *
+ * The token manager relies on three promises:
+ * - `read` returns the last pair written by anyone sharing the store, never a half-written one;
+ * - `write` replaces the pair atomically for every reader;
+ * - `withLock` runs `fn` while no other holder of the same store (in this process or any other program) runs
+ *   its own `fn`. The token manager re-reads the store inside it, so a rotation by another program is seen.
+ */
+export interface TokenStorage {
+  /** Where the tokens are kept, for messages: a file path, `memory`, `localStorage key "aac.tokens"`. */
+  readonly location: string
+  read(): Promise<StoredTokens | undefined>
+  write(tokens: StoredTokens): Promise<void>
+  withLock<T>(fn: () => Promise<T>): Promise<T>
+  /**
+   * Last resort after a rotation whose pair `write` could not store: the old refresh token is already dead, so
+   * keep the new pair somewhere the user can find it. Returns where it went. Optional.
+   */
+  saveRecovery?(tokens: StoredTokens): Promise<string>
+}

@@ -1,0 +1,393 @@
+/**
+ * The heart of the library: hands out access tokens and rotates the single-use refresh token so that no two
+ * programs, tabs or callers ever spend the same refresh token.
+ *
+ * The rules, each kept by a test:
+ * - A fresh access token (more than min(60 s, half its lifetime) left) is used as is: no refresh, no I/O.
+ * - In one process, concurrent callers share one in-flight renewal.
+ * - Across programs, a refresh happens only inside `storage.withLock`, after re-reading the store: if another
+ *   program already rotated, its pair is used and nothing is sent.
+ * - Only a validated token response is stored, and it is stored before the new access token is handed out.
+ * - `invalid_grant` → re-read the store once (a program that does not take our lock may have rotated), else
+ *   REAUTH_REQUIRED naming the page of the user's region. The user's files are left as they were.
+ */
+
+import { AuthError, ConfigError, isAacError, StorageError, TimeoutError } from './errors.ts'
+import { describeFetchFailure } from './internal/http-errors.ts'
+import { abortReason, backoffDelay, sleep } from './internal/sleep.ts'
+import { type AccessTokenClaims, decodeAccessToken, isFresh } from './jwt.ts'
+import { apiTokensPage, regionOfHost } from './regions.ts'
+import type { StoredTokens, TokenStorage } from './storage/types.ts'
+import { tokenEndpoint } from './token-endpoint.ts'
+import type { AccessTokenSource, FetchLike, Logger } from './types.ts'
+
+export interface TokenManagerOptions {
+  /** Where the pair lives and how programs sharing it take turns. */
+  storage: TokenStorage
+  /** Injected fetch; else the global one, looked up at call time. */
+  fetch?: FetchLike
+  /** The user's region (`us1`…), for the pages named in messages. Taken from the issuer when absent. */
+  region?: string | undefined
+  /** Token hosts to trust besides https `*.alteryxcloud.com` and loopback. */
+  trustedTokenHosts?: readonly string[]
+  /**
+   * Longest time one refresh may take, retries included (default 40 s). It bounds how long the storage lock is
+   * held, so it must stay below the file lock's stale age (60 s).
+   */
+  refreshTimeoutMs?: number
+  /** Retries of a refresh that got no answer, a 429 or a 5xx (default 3). Never retried on a 4xx. */
+  refreshRetries?: number
+  /** First backoff step for those retries (default 300 ms). */
+  retryBaseDelayMs?: number
+  /** Clock, for tests. */
+  now?: () => number
+  logger?: Logger
+  /** Sent as the User-Agent of token requests where the runtime allows it. */
+  userAgent?: string
+}
+
+export interface TokenState {
+  /** When the current access token expires. */
+  expiresAt: Date
+  /** When it was issued, if the token says. */
+  issuedAt: Date | undefined
+  /** The token endpoint's origin (never a token). */
+  issuer: string
+}
+
+export interface TokenManagerStats {
+  /** Refreshes this process performed (each spent a refresh token). */
+  refreshes: number
+  /** Times a pair rotated by another program was picked up from the store instead of refreshing. */
+  adopted: number
+}
+
+export interface TokenManager extends AccessTokenSource {
+  /** Rotates now, under the lock, unless another program rotated meanwhile. Returns the new access token. */
+  refresh(signal?: AbortSignal): Promise<string>
+  /** Expiry and issuer of the token in use, once one was loaded. */
+  state(): TokenState | undefined
+  stats(): TokenManagerStats
+  /** Every token value this manager has seen, for redaction by value. */
+  secrets(): string[]
+  readonly storage: TokenStorage
+}
+
+interface Current {
+  tokens: StoredTokens
+  claims: AccessTokenClaims
+}
+
+const DEFAULT_REFRESH_TIMEOUT_MS = 40_000
+const ATTEMPT_TIMEOUT_MS = 15_000
+
+/**
+ * Creates the token manager for one store. Share one per store in a process.
+ *
+ * @example
+ * const tokens = createTokenManager({ storage: fileStorage({ path: 'creds.json' }) })
+ * const accessToken = await tokens.getAccessToken()
+ */
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
+  const { storage, logger } = options
+  const now = options.now ?? Date.now
+  const refreshTimeoutMs = options.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS
+  const refreshRetries = options.refreshRetries ?? 3
+  const retryBaseDelayMs = options.retryBaseDelayMs ?? 300
+  const seen = new Set<string>()
+  const counters: TokenManagerStats = { refreshes: 0, adopted: 0 }
+  let current: Current | undefined
+  let inflight: Promise<string> | undefined
+
+  const log: Logger = (message, details) => logger?.(message, details)
+
+  function regionFor(claims?: AccessTokenClaims): string | undefined {
+    if (options.region) return options.region
+    try {
+      return claims ? regionOfHost(new URL(claims.iss).hostname) : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Decodes a stored pair; a pair whose access token is not a usable JWT gets an error naming the store. */
+  function load(tokens: StoredTokens): Current {
+    const decoded = decodeAccessToken(tokens.accessToken)
+    if (!decoded.ok) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        storage.location,
+        `The access token in ${storage.location} cannot be decoded (${decoded.problem.kind}), so it cannot be refreshed: generate a new pair at ${apiTokensPage(options.region)} and store both tokens there.`,
+      )
+    }
+    seen.add(tokens.accessToken)
+    seen.add(tokens.refreshToken)
+    return { tokens, claims: decoded.claims }
+  }
+
+  function usable(candidate: Current | undefined, rejected?: string): candidate is Current {
+    return !!candidate && candidate.tokens.accessToken !== rejected && isFresh(candidate.claims, now())
+  }
+
+  async function readStore(): Promise<Current> {
+    const tokens = await storage.read()
+    if (!tokens) {
+      throw new ConfigError(
+        'CONFIG_MISSING',
+        storage.location,
+        `No tokens found in ${storage.location}: generate a token pair at ${apiTokensPage(options.region)} and store both tokens there.`,
+      )
+    }
+    return load(tokens)
+  }
+
+  function adopt(next: Current, how: 'cached' | 'adopted' | 'refreshed'): string {
+    if (how === 'adopted' && current && current.tokens.refreshToken !== next.tokens.refreshToken) {
+      counters.adopted++
+      log('token: using the pair another program rotated', { store: storage.location })
+    }
+    current = next
+    return next.tokens.accessToken
+  }
+
+  /** Makes sure a fresh token other than `rejected` is at hand: store first, then a locked refresh. */
+  async function obtain(rejected: string | undefined, force: boolean, signal?: AbortSignal): Promise<string> {
+    if (!force) {
+      // Cheap, lock-free read: another program may already have rotated.
+      const stored = await readStore()
+      if (usable(stored, rejected)) return adopt(stored, 'adopted')
+    }
+    return storage.withLock(async () => {
+      // Re-read under the lock: the pair may have changed while we waited for it.
+      const locked = await readStore()
+      const changed = current !== undefined && locked.tokens.refreshToken !== current.tokens.refreshToken
+      if (usable(locked, rejected) && (!force || changed)) return adopt(locked, 'adopted')
+      const next = await rotate(locked, signal)
+      return adopt(next, 'refreshed')
+    })
+  }
+
+  /** Spends `from.refreshToken` once; inside the lock. */
+  async function rotate(from: Current, signal?: AbortSignal): Promise<Current> {
+    const endpoint = tokenEndpoint(from.claims.iss, options.trustedTokenHosts)
+    let result = await postRefresh(endpoint, from, signal)
+    if (result === 'invalid_grant') {
+      // A program that does not take our lock (Alteryx's own scripts) may have rotated meanwhile.
+      const again = await readStore().catch(() => undefined)
+      if (again && again.tokens.refreshToken !== from.tokens.refreshToken) {
+        if (usable(again)) return again
+        result = await postRefresh(tokenEndpoint(again.claims.iss, options.trustedTokenHosts), again, signal)
+      }
+      if (result === 'invalid_grant') throw reauthError(from)
+    }
+    counters.refreshes++
+    const response = result
+    const next = load({
+      accessToken: response.accessToken,
+      // A server may keep the refresh token unchanged and omit it: then the old one is still good.
+      refreshToken: response.refreshToken ?? from.tokens.refreshToken,
+    })
+    await persist(next.tokens)
+    log('token: refreshed and saved the rotated pair', {
+      store: storage.location,
+      expiresAt: new Date(next.claims.exp * 1000).toISOString(),
+    })
+    return next
+  }
+
+  async function persist(tokens: StoredTokens): Promise<void> {
+    try {
+      await storage.write(tokens)
+    } catch (error) {
+      // The old refresh token is already dead: the new pair must not be lost with this error.
+      current = load(tokens)
+      let where = 'only in this process\'s memory'
+      if (storage.saveRecovery) {
+        where = await storage.saveRecovery(tokens).catch(() => where)
+      }
+      throw new StorageError(
+        'TOKENS_NOT_SAVED',
+        `The tokens were rotated, but ${storage.location} could not be written (${describe(error)}). The new pair is kept ${where === 'only in this process\'s memory' ? where : `in ${where}`}: copy it into ${storage.location} before the next run, then delete that copy.`,
+        { cause: error, location: where },
+      )
+    }
+  }
+
+  type RefreshResult = { accessToken: string; refreshToken: string | undefined } | 'invalid_grant'
+
+  async function postRefresh(endpoint: string, from: Current, callerSignal?: AbortSignal): Promise<RefreshResult> {
+    const deadline = AbortSignal.timeout(refreshTimeoutMs)
+    const overall = callerSignal ? anySignal([callerSignal, deadline]) : deadline
+    const body = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: from.tokens.refreshToken,
+      client_id: from.claims.client_id,
+    })
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    }
+    if (options.userAgent) headers['user-agent'] = options.userAgent
+    for (let attempt = 0; ; attempt++) {
+      const fetchImpl = options.fetch ?? globalThis.fetch
+      let response: Response
+      try {
+        const attemptSignal = anySignal([overall, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)])
+        response = await fetchImpl(endpoint, { method: 'POST', headers, body, signal: attemptSignal })
+      } catch (error) {
+        if (overall.aborted) throw refreshTimeout(overall, endpoint)
+        const failure = describeFetchFailure(error, endpoint)
+        if (attempt >= refreshRetries || failure.code === 'TLS_ERROR') throw failure
+        await wait(attempt, undefined, overall, endpoint, failure.code)
+        continue
+      }
+      if (response.status === 429 || response.status >= 500) {
+        await response.body?.cancel().catch(() => undefined)
+        if (attempt >= refreshRetries) {
+          throw new AuthError(
+            'TOKEN_REFRESH_FAILED',
+            `The token endpoint ${new URL(endpoint).origin} answered ${response.status} ${attempt + 1} times: try again in a few minutes. Your tokens were not changed.`,
+          )
+        }
+        await wait(attempt, retryAfterMs(response), overall, endpoint, String(response.status))
+        continue
+      }
+      const data = await response.json().catch(() => undefined)
+      if (response.status === 400 || response.status === 401) {
+        const error = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['error'] : undefined
+        if (error === 'invalid_grant') return 'invalid_grant'
+        throw new AuthError(
+          'TOKEN_REFRESH_FAILED',
+          `The token endpoint refused the refresh (${response.status}${typeof error === 'string' ? ` ${error}` : ''}). The access token's client_id claim is sent as the OAuth client: if this persists, generate a new pair at ${apiTokensPage(regionFor(from.claims))}.`,
+        )
+      }
+      if (!response.ok) {
+        throw new AuthError(
+          'TOKEN_REFRESH_FAILED',
+          `The token endpoint answered ${response.status} to the refresh: try again later. Your tokens were not changed.`,
+        )
+      }
+      return validate(data, endpoint)
+    }
+  }
+
+  /** Only a response with a usable access token is ever stored: an error body must never replace the pair. */
+  function validate(data: unknown, endpoint: string): { accessToken: string; refreshToken: string | undefined } {
+    const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}
+    const accessToken = record['access_token']
+    const refreshToken = record['refresh_token']
+    if (typeof accessToken !== 'string' || !decodeAccessToken(accessToken).ok) {
+      throw new AuthError(
+        'TOKEN_REFRESH_FAILED',
+        `The token endpoint ${new URL(endpoint).origin} answered without a usable access token; nothing was stored. If the next run reports an invalid refresh token, generate a new pair at ${apiTokensPage(options.region)}.`,
+      )
+    }
+    return {
+      accessToken,
+      refreshToken: typeof refreshToken === 'string' && refreshToken.trim() !== '' ? refreshToken : undefined,
+    }
+  }
+
+  async function wait(
+    attempt: number,
+    hintedMs: number | undefined,
+    signal: AbortSignal,
+    endpoint: string,
+    why: string,
+  ): Promise<void> {
+    const delay = hintedMs ?? backoffDelay(attempt, retryBaseDelayMs, 5_000)
+    log('token: retrying the refresh', { endpoint: new URL(endpoint).origin, why, waitMs: delay })
+    try {
+      await sleep(delay, signal)
+    } catch {
+      throw refreshTimeout(signal, endpoint)
+    }
+  }
+
+  function refreshTimeout(signal: AbortSignal, endpoint: string): Error {
+    const reason = abortReason(signal)
+    if (isAacError(reason) && reason.code === 'ABORTED') return reason
+    return new TimeoutError(
+      'TIMEOUT',
+      `Refreshing the access token at ${new URL(endpoint).origin} took longer than ${refreshTimeoutMs} ms. Your tokens were not changed; check your connection and try again.`,
+      { cause: reason },
+    )
+  }
+
+  function reauthError(from: Current): AuthError {
+    const url = apiTokensPage(regionFor(from.claims))
+    return new AuthError(
+      'REAUTH_REQUIRED',
+      `The refresh token in ${storage.location} is no longer valid (invalid_grant): it was already used, has expired (tokens live 1 to 365 days) or was revoked. Generate a new pair at ${url} ("+ Generate") and paste both tokens into ${storage.location}.`,
+      { url },
+    )
+  }
+
+  /** One renewal at a time per manager; later callers share it. */
+  function single(rejected: string | undefined, force: boolean, signal?: AbortSignal): Promise<string> {
+    if (!inflight) {
+      inflight = obtain(rejected, force, signal).finally(() => {
+        inflight = undefined
+      })
+      return inflight
+    }
+    return inflight.then((token) =>
+      // The renewal we joined may have produced the very token that was just rejected: renew again.
+      token === rejected ? single(rejected, force, signal) : token,
+    )
+  }
+
+  return {
+    storage,
+    async getAccessToken(signal) {
+      if (usable(current)) return current.tokens.accessToken
+      return single(undefined, false, signal)
+    },
+    async renewAccessToken(rejected, signal) {
+      if (usable(current, rejected)) return current.tokens.accessToken
+      return single(rejected, false, signal)
+    },
+    refresh(signal) {
+      return single(current?.tokens.accessToken, true, signal)
+    },
+    state() {
+      if (!current) return undefined
+      const { claims } = current
+      return {
+        expiresAt: new Date(claims.exp * 1000),
+        issuedAt: typeof claims.iat === 'number' ? new Date(claims.iat * 1000) : undefined,
+        issuer: claims.iss,
+      }
+    },
+    stats: () => ({ ...counters }),
+    secrets: () => [...seen],
+  }
+}
+
+function retryAfterMs(response: Response): number | undefined {
+  const raw = response.headers.get('x-retry-after') ?? response.headers.get('retry-after')
+  if (!raw) return undefined
+  const seconds = Number(raw)
+  if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds * 1000), 30_000)
+  const date = Date.parse(raw)
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - Date.now()), 30_000)
+}
+
+/** AbortSignal.any, with a fallback for runtimes that lack it. */
+export function anySignal(signals: AbortSignal[]): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any(signals)
+  const controller = new AbortController()
+  for (const signal of signals) {
+    if (signal.aborted) {
+      controller.abort(signal.reason)
+      break
+    }
+    signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true })
+  }
+  return controller.signal
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return (error as { code?: string }).code ?? error.message
+  return String(error)
+}
