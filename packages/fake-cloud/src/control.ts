@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { faultProblem } from './faults.ts'
+import { readBody, sendJson, sendRouteNotFound } from './http.ts'
+import type { FakeCloud, Fault } from './types.ts'
+
+export const CONTROL_PREFIX = '/__control'
+
+/**
+ * The {@link FakeCloud} methods over HTTP, for tests running in another process or runtime (Deno, Bun, a
+ * browser). Not counted in stats and never hit by faults, so observing the fake does not change it.
+ */
+export async function handleControlRequest(
+  cloud: FakeCloud,
+  oauthClientId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const route = `${req.method} ${url.pathname.slice(CONTROL_PREFIX.length)}`
+  switch (route) {
+    case 'GET /stats':
+      sendJson(res, 200, cloud.stats())
+      return
+    case 'GET /info':
+      sendJson(res, 200, { url: cloud.url, issuer: cloud.issuer, projectId: cloud.projectId, oauthClientId })
+      return
+    case 'POST /reset':
+      cloud.reset()
+      sendJson(res, 200, { ok: true })
+      return
+    case 'POST /faults': {
+      const body = await jsonBody(req)
+      const problem = faultProblem(body)
+      if (problem) {
+        sendJson(res, 400, { error: problem })
+        return
+      }
+      cloud.inject(body as Fault)
+      sendJson(res, 200, { ok: true })
+      return
+    }
+    case 'POST /tokens': {
+      const body = await jsonBody(req)
+      const opts = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
+      const ttl = opts['ttlSeconds']
+      sendJson(
+        res,
+        200,
+        cloud.issueTokens({
+          expired: opts['expired'] === true,
+          ...(typeof ttl === 'number' ? { ttlSeconds: ttl } : {}),
+        }),
+      )
+      return
+    }
+    case 'GET /refresh-token-valid':
+      sendJson(res, 200, { valid: cloud.isRefreshTokenValid(url.searchParams.get('token') ?? '') })
+      return
+    default:
+      sendRouteNotFound(res, req.method ?? 'GET', url.pathname)
+  }
+}
+
+/** An empty body counts as `{}`; malformed JSON as undefined, which the callers reject. */
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req)
+  if (!text.trim()) return {}
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

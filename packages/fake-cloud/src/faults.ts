@@ -1,0 +1,130 @@
+import type { ServerResponse } from 'node:http'
+import { STATUS_CODES } from 'node:http'
+import { sendJson, sendText, v4Exception } from './http.ts'
+import type { Fault } from './types.ts'
+
+interface Queued {
+  fault: Fault
+  remaining: number
+}
+
+/** Queued faults, consumed in injection order by the first request each one matches. */
+export class FaultQueue {
+  #queue: Queued[] = []
+
+  add(fault: Fault): void {
+    const problem = faultProblem(fault)
+    if (problem) throw new TypeError(`invalid fault ${JSON.stringify(fault)}: ${problem}`)
+    this.#queue.push({ fault: { ...fault }, remaining: fault.times ?? 1 })
+  }
+
+  /** Consumes one use of the first queued fault `matches` accepts. */
+  take<K extends Fault['kind']>(
+    kind: K,
+    matches: (fault: Extract<Fault, { kind: K }>) => boolean = () => true,
+  ) {
+    const index = this.#queue.findIndex(
+      (q) => q.fault.kind === kind && matches(q.fault as Extract<Fault, { kind: K }>),
+    )
+    const queued = this.#queue[index]
+    if (!queued) return undefined
+    queued.remaining -= 1
+    if (queued.remaining <= 0) this.#queue.splice(index, 1)
+    return queued.fault as Extract<Fault, { kind: K }>
+  }
+
+  clear(): void {
+    this.#queue = []
+  }
+}
+
+/** Why `value` is not a {@link Fault}, or undefined if it is one. Control API bodies arrive untyped. */
+export function faultProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'a fault is an object with a "kind"'
+  const f = value as Record<string, unknown>
+  const times = f['times']
+  if (times !== undefined && !(Number.isInteger(times) && (times as number) > 0)) {
+    return '"times" must be a positive integer'
+  }
+  const path = f['path']
+  if (path !== undefined && !(typeof path === 'string' && path.startsWith('/'))) {
+    return '"path" must be a pathname starting with "/"'
+  }
+  switch (f['kind']) {
+    case 'status': {
+      const status = f['status']
+      if (!(Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599)) {
+        return '"status" must be an integer from 400 to 599'
+      }
+      const retry = f['retryAfterSeconds']
+      if (retry !== undefined && !(typeof retry === 'number' && retry >= 0)) {
+        return '"retryAfterSeconds" must be a number >= 0'
+      }
+      return undefined
+    }
+    case 'delay': {
+      const ms = f['ms']
+      return typeof ms === 'number' && ms >= 0 && Number.isFinite(ms)
+        ? undefined
+        : '"ms" must be a number >= 0'
+    }
+    case 'unauthorized':
+    case 'drop-after-rotate':
+      return undefined
+    default:
+      return '"kind" must be one of status, delay, unauthorized, drop-after-rotate'
+  }
+}
+
+/** A fault's `path`, if any, is the exact pathname; without one it matches every (non-control) request. */
+export function pathMatches(fault: { path?: string }, path: string): boolean {
+  return fault.path === undefined || fault.path === path
+}
+
+/** Answers a request the way the real service answers with this status. */
+export function sendStatusFault(
+  res: ServerResponse,
+  fault: Extract<Fault, { kind: 'status' }>,
+  atTokenEndpoint: boolean,
+): void {
+  const { status } = fault
+  if (status === 429) {
+    const retryAfter = fault.retryAfterSeconds ?? 1
+    sendJson(
+      res,
+      429,
+      v4Exception(
+        'TooManyRequestsException',
+        'Too many requests',
+        `Rate limit exceeded, retry in ${retryAfter} seconds`,
+      ),
+      {
+        'x-retry-after': String(retryAfter),
+        'x-rate-limit-user-limit': '30',
+        'x-rate-limit-user-remaining': '0',
+        'x-rate-limit-user-reset': String(retryAfter),
+        'x-rate-limit-workspace-limit': '1000',
+        'x-rate-limit-workspace-remaining': '970',
+        'x-rate-limit-workspace-reset': String(retryAfter),
+      },
+    )
+    return
+  }
+  if (atTokenEndpoint) {
+    // OAuth error bodies, so a client's invalid_grant handling can be driven by a fault too.
+    const error = status >= 500 ? 'server_error' : status === 400 ? 'invalid_grant' : 'invalid_request'
+    sendJson(
+      res,
+      status,
+      { error, error_description: `Injected fault: HTTP ${status}` },
+      { 'cache-control': 'no-store' },
+    )
+    return
+  }
+  if (status === 401) {
+    sendText(res, 401, 'Unauthorized')
+    return
+  }
+  const name = status >= 500 ? 'InternalServerError' : 'HttpError'
+  sendJson(res, status, v4Exception(name, STATUS_CODES[status] ?? 'Error', `Injected fault: HTTP ${status}`))
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { handleApiRequest } from './api-routes.ts'
+import { writeConfigFiles } from './config-files.ts'
+import type { ServerContext } from './context.ts'
+import { CONTROL_PREFIX, handleControlRequest } from './control.ts'
+import { FaultQueue, pathMatches, sendStatusFault } from './faults.ts'
+import { applyCors, BodyTooLargeError, sendJson, sendPreflight, v4Exception } from './http.ts'
+import { JobBook } from './jobs.ts'
+import { createJwtSigner } from './jwt.ts'
+import { emptyStats, snapshot } from './stats.ts'
+import { handleTokenRequest, TOKEN_PATH } from './token-endpoint.ts'
+import { TokenService } from './tokens.ts'
+import type { FakeCloud, FakeCloudOptions } from './types.ts'
+
+/**
+ * Starts a loopback server that plays the gateway host (`/iam/...`), the direct host (`/v4/...`) and the
+ * token endpoint (`/as/token`) of Alteryx Cloud at once.
+ *
+ * @example
+ * const cloud = await startFakeCloud({ accessTokenTtlSeconds: 2 })
+ * const { accessToken } = cloud.issueTokens()
+ * const res = await fetch(`${cloud.url}/iam/v1/workspaces/current`, {
+ *   headers: { authorization: `Bearer ${accessToken}`, 'x-api-project-id': cloud.projectId },
+ * })
+ * await cloud.stop()
+ */
+export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<FakeCloud> {
+  const host = options.host ?? '127.0.0.1'
+  const projectId = options.projectId ?? 'fake-project-id'
+  const oauthClientId = options.oauthClientId ?? 'fake-oauth-client'
+  const people = options.people ?? 137
+  const ttlSeconds = options.accessTokenTtlSeconds ?? 300
+
+  const signer = await createJwtSigner()
+  // Requests parked in a delay fault; stop() wakes them so no timer keeps the process alive.
+  const parked = new Set<() => void>()
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        parked.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      parked.add(wake)
+    })
+
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const issuer = `${url}/as`
+
+  const ctx: ServerContext = {
+    signer,
+    tokens: new TokenService({ signer, issuer, oauthClientId, ttlSeconds }),
+    faults: new FaultQueue(),
+    jobs: new JobBook(),
+    projectId,
+    oauthClientId,
+    people,
+    stats: emptyStats(),
+  }
+
+  let stopping: Promise<void> | undefined
+  const cloud: FakeCloud = {
+    url,
+    issuer,
+    projectId,
+    issueTokens: (opts = {}) => ctx.tokens.issue(opts),
+    async writeConfig(dir, opts = {}) {
+      const pair = ctx.tokens.issue(opts)
+      await writeConfigFiles(dir, { url, projectId, ...pair })
+      return pair
+    },
+    isRefreshTokenValid: (rt) => ctx.tokens.isRefreshTokenValid(rt),
+    stats: () => snapshot(ctx.stats),
+    inject: (fault) => ctx.faults.add(fault),
+    reset() {
+      ctx.stats = emptyStats()
+      ctx.faults.clear()
+    },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Keep-alive sockets would hold close() open.
+        server.closeAllConnections()
+        for (const wake of parked) wake()
+      })
+      return stopping
+    },
+  }
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent || res.destroyed) {
+        res.destroy()
+        return
+      }
+      if (error instanceof BodyTooLargeError) {
+        sendJson(res, 413, v4Exception('PayloadTooLarge', 'Request body too large', error.message))
+        return
+      }
+      sendJson(res, 500, v4Exception('InternalServerError', 'Internal server error', String(error)))
+    })
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake.invalid')
+    const path = url.pathname
+    const method = req.method ?? 'GET'
+    res.setHeader('x-trifacta-request-id', randomUUID())
+    applyCors(req, res)
+    // Preflights are the browser's business, not the client's: counting them or letting them eat faults
+    // would make the same test behave differently in a browser and in Node.
+    if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      sendPreflight(req, res)
+      return
+    }
+    if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
+      await handleControlRequest(cloud, oauthClientId, req, res, url)
+      return
+    }
+
+    const atTokenEndpoint = path === TOKEN_PATH
+    const stats = ctx.stats
+    stats.requests += 1
+    if (!atTokenEndpoint) stats.apiRequests += 1
+    const key = `${method} ${path}`
+    stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1
+
+    const delay = ctx.faults.take('delay', (f) => pathMatches(f, path))
+    if (delay) await sleep(delay.ms)
+    if (res.destroyed) return
+
+    const statusFault = ctx.faults.take('status', (f) => pathMatches(f, path))
+    if (statusFault) sendStatusFault(res, statusFault, atTokenEndpoint)
+    else if (atTokenEndpoint) await handleTokenRequest(ctx, req, res)
+    else await handleApiRequest(ctx, req, res, url)
+
+    // Counted here once, whether the 401 came from Apigee, the bearer check or a fault. `ctx.stats` may have
+    // been replaced by a reset meanwhile; the request then belongs to the old counters.
+    if (!atTokenEndpoint && res.headersSent && res.statusCode === 401) stats.unauthorized += 1
+    if (atTokenEndpoint && statusFault?.status === 400) stats.invalidGrants += 1
+  }
+
+  return cloud
+}
