@@ -14,7 +14,8 @@ import { demoRuns } from './runtimes.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const colour = process.stdout.isTTY && !process.env.NO_COLOR
-const paint = (style: Parameters<typeof styleText>[0], text: string) => (colour ? styleText(style, text) : text)
+const paint = (style: Parameters<typeof styleText>[0], text: string) =>
+  colour ? styleText(style, text) : text
 
 const cloud = await startFakeCloud()
 const dir = await mkdtemp(join(tmpdir(), 'aac-demo-'))
@@ -53,7 +54,11 @@ console.log(
 )
 process.exitCode = failures === 0 ? 0 : 1
 
-function execute(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+function execute(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
@@ -67,4 +72,3 @@ function execute(command: string, args: string[], env: NodeJS.ProcessEnv): Promi
 function indent(text: string): string {
   return text.replace(/^/gm, '  ').replace(/ {2}$/, '')
 }
-

@@ -53,7 +53,9 @@ export function parseApiUrl(
   try {
     url = new URL(value)
   } catch {
-    const guess = /^[\w.-]+\.alteryxcloud\.com\/?$/i.test(value) ? ` Did you mean https://${value.replace(/\/$/, '')}?` : ''
+    const guess = /^[\w.-]+\.alteryxcloud\.com\/?$/i.test(value)
+      ? ` Did you mean https://${value.replace(/\/$/, '')}?`
+      : ''
     throw new ConfigError(
       'CONFIG_INVALID',
       file,
@@ -70,7 +72,13 @@ export function parseApiUrl(
       `${file} must use https (found ${url.protocol}//${url.host}): write https://${webAppHost ? 'api.' : ''}${url.host} instead.`,
     )
   }
-  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+  if (
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== '/' && url.pathname !== '')
+  ) {
     throw new ConfigError(
       'CONFIG_INVALID',
       file,

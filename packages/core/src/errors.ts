@@ -61,7 +61,12 @@ export class ConfigError extends AacError {
   /** The file (or option) at fault, as the user would type it: `creds.json`, `/home/me/aac/aac_url.txt`. */
   readonly file: string
 
-  constructor(code: 'CONFIG_MISSING' | 'CONFIG_INVALID', file: string, message: string, options?: AacErrorOptions) {
+  constructor(
+    code: 'CONFIG_MISSING' | 'CONFIG_INVALID',
+    file: string,
+    message: string,
+    options?: AacErrorOptions,
+  ) {
     super(code, message, options)
     this.file = file
   }
@@ -109,7 +114,14 @@ export class ApiError extends AacError {
   constructor(
     code: AacErrorCode,
     message: string,
-    details: { status: number; method: string; path: string; requestId?: string; body?: unknown; response: Response },
+    details: {
+      status: number
+      method: string
+      path: string
+      requestId?: string
+      body?: unknown
+      response: Response
+    },
     options?: AacErrorOptions,
   ) {
     super(code, message, options)

@@ -21,7 +21,8 @@ import type { StoredTokens, TokenStorage } from './storage/types.ts'
 import type { AacConfig } from './types.ts'
 
 export { writeFileAtomic } from './node/atomic-write.ts'
-export { type FileStorageOptions, fileStorage } from './node/file-storage.ts'
+export { acquireFileLock, type FileLock, type FileLockOptions } from './node/file-lock.ts'
+export { type FileStorageOptions, type FileTokenStorage, fileStorage } from './node/file-storage.ts'
 
 export const URL_FILE = 'aac_url.txt'
 export const CLIENT_ID_FILES = ['client_id.txt', 'api_project_id.txt'] as const
@@ -91,7 +92,8 @@ export async function findConfigDir(
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env
-  const needsDir = options.apiUrl === undefined || options.projectId === undefined || options.credsPath === undefined
+  const needsDir =
+    options.apiUrl === undefined || options.projectId === undefined || options.credsPath === undefined
   const dir = options.dir
     ? resolve(options.dir)
     : needsDir
@@ -104,7 +106,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     url = parseApiUrl(options.apiUrl, 'the apiUrl option')
   } else {
     aacUrlPath = join(dir, URL_FILE)
-    const text = await readRequired(aacUrlPath, `put your API URL in it, for example https://api.us1.alteryxcloud.com`)
+    const text = await readRequired(
+      aacUrlPath,
+      `put your API URL in it, for example https://api.us1.alteryxcloud.com`,
+    )
     url = parseApiUrl(text, aacUrlPath)
   }
 
@@ -147,9 +152,14 @@ async function readRequired(path: string, fix: string): Promise<string> {
     return await readFile(path, 'utf8')
   } catch (error) {
     if (isNotFound(error)) throw new ConfigError('CONFIG_MISSING', path, `${path} not found: ${fix}.`)
-    throw new ConfigError('CONFIG_INVALID', path, `${path} cannot be read (${codeOf(error)}): check its permissions.`, {
-      cause: error,
-    })
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      path,
+      `${path} cannot be read (${codeOf(error)}): check its permissions.`,
+      {
+        cause: error,
+      },
+    )
   }
 }
 
@@ -162,7 +172,11 @@ async function readFirst(paths: readonly string[]): Promise<{ path: string; text
       text = await readFile(path, 'utf8')
     } catch (error) {
       if (isNotFound(error)) continue
-      throw new ConfigError('CONFIG_INVALID', path, `${path} cannot be read (${codeOf(error)}): check its permissions.`)
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        path,
+        `${path} cannot be read (${codeOf(error)}): check its permissions.`,
+      )
     }
     if (cleanText(text) !== '') return { path, text }
     firstExisting ??= { path, text }

@@ -32,5 +32,7 @@ export function regionOfHost(hostname: string): string | undefined {
 /** 127.0.0.0/8, ::1 and localhost: where the fake cloud and local test servers live. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+  return (
+    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+  )
 }

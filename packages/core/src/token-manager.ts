@@ -14,6 +14,7 @@
 
 import { AuthError, ConfigError, isAacError, StorageError, TimeoutError } from './errors.ts'
 import { describeFetchFailure } from './internal/http-errors.ts'
+import { anySignal } from './internal/signals.ts'
 import { abortReason, backoffDelay, sleep } from './internal/sleep.ts'
 import { type AccessTokenClaims, decodeAccessToken, isFresh } from './jwt.ts'
 import { apiTokensPage, regionOfHost } from './regions.ts'
@@ -125,7 +126,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return { tokens, claims: decoded.claims }
   }
 
-  function usable(candidate: Current | undefined, rejected?: string): candidate is Current {
+  function usable(candidate: Current | undefined, rejected?: string): boolean {
     return !!candidate && candidate.tokens.accessToken !== rejected && isFresh(candidate.claims, now())
   }
 
@@ -201,13 +202,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     } catch (error) {
       // The old refresh token is already dead: the new pair must not be lost with this error.
       current = load(tokens)
-      let where = 'only in this process\'s memory'
+      let where = "only in this process's memory"
       if (storage.saveRecovery) {
         where = await storage.saveRecovery(tokens).catch(() => where)
       }
       throw new StorageError(
         'TOKENS_NOT_SAVED',
-        `The tokens were rotated, but ${storage.location} could not be written (${describe(error)}). The new pair is kept ${where === 'only in this process\'s memory' ? where : `in ${where}`}: copy it into ${storage.location} before the next run, then delete that copy.`,
+        `The tokens were rotated, but ${storage.location} could not be written (${describe(error)}). The new pair is kept ${where === "only in this process's memory" ? where : `in ${where}`}: copy it into ${storage.location} before the next run, then delete that copy.`,
         { cause: error, location: where },
       )
     }
@@ -215,7 +216,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   type RefreshResult = { accessToken: string; refreshToken: string | undefined } | 'invalid_grant'
 
-  async function postRefresh(endpoint: string, from: Current, callerSignal?: AbortSignal): Promise<RefreshResult> {
+  async function postRefresh(
+    endpoint: string,
+    from: Current,
+    callerSignal?: AbortSignal,
+  ): Promise<RefreshResult> {
     const deadline = AbortSignal.timeout(refreshTimeoutMs)
     const overall = callerSignal ? anySignal([callerSignal, deadline]) : deadline
     const body = new URLSearchParams({
@@ -242,7 +247,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         continue
       }
       if (response.status === 429 || response.status >= 500) {
-        await response.body?.cancel().catch(() => undefined)
+        // Not awaited: some fetch implementations (msw) never settle a cancel.
+        response.body?.cancel().catch(() => undefined)
         if (attempt >= refreshRetries) {
           throw new AuthError(
             'TOKEN_REFRESH_FAILED',
@@ -254,7 +260,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
       const data = await response.json().catch(() => undefined)
       if (response.status === 400 || response.status === 401) {
-        const error = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['error'] : undefined
+        const error =
+          typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['error'] : undefined
         if (error === 'invalid_grant') return 'invalid_grant'
         throw new AuthError(
           'TOKEN_REFRESH_FAILED',
@@ -272,7 +279,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   /** Only a response with a usable access token is ever stored: an error body must never replace the pair. */
-  function validate(data: unknown, endpoint: string): { accessToken: string; refreshToken: string | undefined } {
+  function validate(
+    data: unknown,
+    endpoint: string,
+  ): { accessToken: string; refreshToken: string | undefined } {
     const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}
     const accessToken = record['access_token']
     const refreshToken = record['refresh_token']
@@ -340,11 +350,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   return {
     storage,
     async getAccessToken(signal) {
-      if (usable(current)) return current.tokens.accessToken
+      if (current && usable(current)) return current.tokens.accessToken
       return single(undefined, false, signal)
     },
     async renewAccessToken(rejected, signal) {
-      if (usable(current, rejected)) return current.tokens.accessToken
+      if (current && usable(current, rejected)) return current.tokens.accessToken
       return single(rejected, false, signal)
     },
     refresh(signal) {
@@ -371,20 +381,6 @@ function retryAfterMs(response: Response): number | undefined {
   if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds * 1000), 30_000)
   const date = Date.parse(raw)
   return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - Date.now()), 30_000)
-}
-
-/** AbortSignal.any, with a fallback for runtimes that lack it. */
-export function anySignal(signals: AbortSignal[]): AbortSignal {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any(signals)
-  const controller = new AbortController()
-  for (const signal of signals) {
-    if (signal.aborted) {
-      controller.abort(signal.reason)
-      break
-    }
-    signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true })
-  }
-  return controller.signal
 }
 
 function describe(error: unknown): string {

@@ -26,6 +26,11 @@ export function abortReason(signal: AbortSignal): Error {
 }
 
 /** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^attempt)]. */
-export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random) {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+) {
   return Math.round(random() * Math.min(capMs, baseMs * 2 ** attempt))
 }

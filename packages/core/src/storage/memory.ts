@@ -1,5 +1,5 @@
-import type { StoredTokens, TokenStorage } from './types.ts'
 import { createMutex } from '../internal/mutex.ts'
+import type { StoredTokens, TokenStorage } from './types.ts'
 
 /**
  * Keeps the pair in memory: for tests, short-lived jobs that get their tokens from elsewhere, and servers that

@@ -1,0 +1,34 @@
+import { isAacError } from './errors.ts'
+import { redactText } from './internal/redact.ts'
+
+export interface FormatErrorOptions {
+  /** Append the stack trace (for `AAC_DEBUG`). */
+  stack?: boolean
+  /** Token values to redact besides anything token-shaped. */
+  secrets?: Iterable<string>
+}
+
+/**
+ * One line for a terminal: what failed and what to do, with the error's code and request id. Errors from other
+ * libraries are redacted too, since their messages may quote a header or a body.
+ *
+ * @example
+ * catch (error) { console.error(formatError(error)); process.exitCode = 1 }
+ */
+export function formatError(error: unknown, options: FormatErrorOptions = {}): string {
+  const secrets = options.secrets ?? []
+  let line: string
+  if (isAacError(error)) {
+    const requestId = (error as { requestId?: unknown }).requestId
+    line = `error [${error.code}]: ${error.message}${typeof requestId === 'string' ? ` (request id ${requestId})` : ''}`
+  } else if (error instanceof Error) {
+    line = `error: ${error.message}`
+  } else {
+    line = `error: ${String(error)}`
+  }
+  if (options.stack && error instanceof Error && error.stack) {
+    line += `\n${error.stack.split('\n').slice(1).join('\n')}`
+    if (error.cause instanceof Error) line += `\ncaused by: ${error.cause.stack ?? error.cause.message}`
+  }
+  return redactText(line, secrets)
+}

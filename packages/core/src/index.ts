@@ -1,0 +1,62 @@
+/**
+ * `@aac/core`: call the Alteryx Cloud REST APIs from any runtime that has fetch (Node, Deno, Bun, browsers),
+ * with single-use refresh tokens rotated safely. Web APIs only: files live behind `@aac/core/fs`.
+ *
+ * @example
+ * import { createClient, memoryStorage } from '@aac/core'
+ *
+ * const client = createClient({ config, storage: memoryStorage({ accessToken, refreshToken }) })
+ * const workspace = await client.get('/iam/v1/workspaces/current')
+ */
+
+export {
+  type AacResponse,
+  type Client,
+  type ClientBaseOptions,
+  type ClientOptions,
+  type ClientTokenOptions,
+  createClient,
+  type Query,
+  type QueryValue,
+  type RequestOptions,
+  type RequestOptionsWithoutBody,
+  type RetryOptions,
+} from './client.ts'
+export {
+  type ConfigFileNames,
+  type ConfigTexts,
+  DEFAULT_FILE_NAMES,
+  parseApiUrl,
+  parseConfig,
+  parseCreds,
+  parseProjectId,
+} from './config.ts'
+export {
+  AacError,
+  type AacErrorCode,
+  ApiError,
+  AuthError,
+  ConfigError,
+  isAacError,
+  isReauthRequired,
+  NetworkError,
+  RateLimitError,
+  StorageError,
+  TimeoutError,
+} from './errors.ts'
+export { type FormatErrorOptions, formatError } from './format-error.ts'
+export { redactText, redactValue } from './internal/redact.ts'
+export { type AccessTokenClaims, decodeAccessToken, isFresh, refreshSkewMs } from './jwt.ts'
+export { apiProjectsPage, apiTokensPage, regionOfHost } from './regions.ts'
+export { memoryStorage } from './storage/memory.ts'
+export type { StoredTokens, TokenStorage } from './storage/types.ts'
+export { tokenEndpoint } from './token-endpoint.ts'
+export {
+  createTokenManager,
+  type TokenManager,
+  type TokenManagerOptions,
+  type TokenManagerStats,
+  type TokenState,
+} from './token-manager.ts'
+export type { AacConfig, AccessTokenSource, FetchLike, Logger } from './types.ts'
+export { PACKAGE_NAME, VERSION } from './version.ts'

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest'
+import { REDACTED, redactText, redactValue } from '../src/internal/redact.ts'
+
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL3BpbmdhdXRoLmFsdGVyeXhjbG91ZC5jb20vYXMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ'
+
+describe('redactText', () => {
+  it('removes known secrets of 8 characters or more, wherever they appear', () => {
+    expect(redactText('refresh with rt-12345678 now, rt-12345678!', ['rt-12345678'])).toBe(
+      `refresh with ${REDACTED} now, ${REDACTED}!`,
+    )
+    // Short values would match ordinary words.
+    expect(redactText('the id is 1234567', ['1234567'])).toBe('the id is 1234567')
+  })
+
+  it('removes a longer secret whole when it contains a shorter one', () => {
+    expect(redactText('x abcdefgh-ijklmnop y', ['abcdefgh', 'abcdefgh-ijklmnop'])).toBe(`x ${REDACTED} y`)
+  })
+
+  it('treats secrets literally, not as patterns', () => {
+    expect(redactText('a.b+c*d(e)f and axbxcxd', ['a.b+c*d(e)f'])).toBe(`${REDACTED} and axbxcxd`)
+  })
+
+  it('removes anything shaped like a JWT, unknown or not', () => {
+    expect(redactText(`token ${JWT} expired`)).toBe(`token ${REDACTED} expired`)
+    expect(redactText(`"${JWT}"`)).toBe(`"${REDACTED}"`)
+  })
+
+  it('removes Bearer credentials, in any case, and keeps the scheme', () => {
+    expect(redactText('Authorization: Bearer opaque-token_123')).toBe(`Authorization: Bearer ${REDACTED}`)
+    expect(redactText('authorization: bearer abc.def.ghi')).toBe(`authorization: bearer ${REDACTED}`)
+    expect(redactText(`Bearer ${JWT}`)).toBe(`Bearer ${REDACTED}`)
+  })
+
+  it('removes token values from form bodies and JSON text', () => {
+    expect(redactText('grant_type=refresh_token&refresh_token=opaque123&client_id=c1')).toBe(
+      `grant_type=refresh_token&refresh_token=${REDACTED}&client_id=c1`,
+    )
+    expect(redactText('{"access_token": "abc", "token_type":"Bearer", "refresh_token":null}')).toBe(
+      `{"access_token": "${REDACTED}", "token_type":"Bearer", "refresh_token":null}`,
+    )
+    expect(redactText('{\\"accessToken\\":\\"xyz\\"}')).toBe(`{\\"accessToken\\":\\"${REDACTED}\\"}`)
+  })
+
+  it('leaves ordinary text alone and is idempotent', () => {
+    const text = 'User "51" does not have create privilege on workflow'
+    expect(redactText(text, ['workflow'])).toBe(`User "51" does not have create privilege on ${REDACTED}`)
+    expect(redactText(text)).toBe(text)
+    const once = redactText(`Bearer ${JWT} access_token=${JWT}`)
+    expect(redactText(once)).toBe(once)
+  })
+})
+
+describe('redactValue', () => {
+  it('redacts values under secret keys, in any case or spelling', () => {
+    const input = {
+      Authorization: 'Bearer x',
+      access_token: 'a',
+      refresh_token: 'r',
+      accessToken: 'a',
+      RefreshToken: 'r',
+      cookie: 'c=1',
+      'Set-Cookie': ['s=1'],
+      password: 'hunter2',
+      CLIENT_SECRET: 'shh',
+      token_type: 'Bearer',
+      expires_in: 300,
+    }
+    expect(redactValue(input)).toEqual({
+      Authorization: REDACTED,
+      access_token: REDACTED,
+      refresh_token: REDACTED,
+      accessToken: REDACTED,
+      RefreshToken: REDACTED,
+      cookie: REDACTED,
+      'Set-Cookie': REDACTED,
+      password: REDACTED,
+      CLIENT_SECRET: REDACTED,
+      token_type: 'Bearer',
+      expires_in: 300,
+    })
+  })
+
+  it('keeps empty values visible, since an empty token is a diagnosis', () => {
+    expect(redactValue({ access_token: '', refresh_token: null })).toEqual({
+      access_token: '',
+      refresh_token: null,
+    })
+  })
+
+  it('redacts by value deep inside arrays and objects', () => {
+    const input = {
+      data: [{ note: `used ${JWT}` }, { note: 'my-refresh-token-1 again' }],
+      count: 2,
+      ok: true,
+    }
+    expect(redactValue(input, ['my-refresh-token-1'])).toEqual({
+      data: [{ note: `used ${REDACTED}` }, { note: `${REDACTED} again` }],
+      count: 2,
+      ok: true,
+    })
+  })
+
+  it('returns a copy and leaves the input untouched', () => {
+    const input = { nested: { access_token: 'abc' } }
+    const output = redactValue(input) as typeof input
+    expect(output).not.toBe(input)
+    expect(input.nested.access_token).toBe('abc')
+    expect(output.nested.access_token).toBe(REDACTED)
+  })
+
+  it('handles primitives, cycles, shared objects, dates and errors', () => {
+    expect(redactValue(JWT)).toBe(REDACTED)
+    expect(redactValue(42)).toBe(42)
+    expect(redactValue(null)).toBeNull()
+    expect(redactValue(undefined)).toBeUndefined()
+    const cyclic: Record<string, unknown> = { name: 'a' }
+    cyclic['self'] = cyclic
+    expect(redactValue(cyclic)).toEqual({ name: 'a', self: '[Circular]' })
+    const shared = { v: 1 }
+    expect(redactValue({ a: shared, b: shared })).toEqual({ a: { v: 1 }, b: { v: 1 } })
+    expect(redactValue({ at: new Date(0) })).toEqual({ at: '1970-01-01T00:00:00.000Z' })
+    expect(redactValue(new Error(`bad Bearer ${JWT}`))).toEqual({
+      name: 'Error',
+      message: `bad Bearer ${REDACTED}`,
+    })
+  })
+})

@@ -1,0 +1,264 @@
+import { describe, expect, it, vi } from 'vitest'
+import { AuthError, StorageError } from '../src/errors.ts'
+import { memoryStorage } from '../src/storage/memory.ts'
+import type { StoredTokens, TokenStorage } from '../src/storage/types.ts'
+import { createTokenManager } from '../src/token-manager.ts'
+import { expiredJwt, makeJwt } from './tokens.ts'
+
+const ISSUER = 'http://127.0.0.1:9/as'
+
+/** A token endpoint that rotates single-use refresh tokens, as Alteryx's does. */
+function fakeTokenEndpoint(options: { lifetime?: number } = {}) {
+  let currentRefresh = 'rt-0'
+  let generation = 0
+  const calls: URLSearchParams[] = []
+  const queue: Array<() => Response | Promise<Response>> = []
+  const fetch = vi.fn(async (input: string | URL | Request, init?: RequestInit) => {
+    expect(String(input)).toBe(`${ISSUER}/token`)
+    const body = new URLSearchParams(String(init?.body))
+    calls.push(body)
+    const scripted = queue.shift()
+    if (scripted) return scripted()
+    if (body.get('refresh_token') !== currentRefresh) {
+      return Response.json({ error: 'invalid_grant', error_description: 'used' }, { status: 400 })
+    }
+    generation++
+    currentRefresh = `rt-${generation}`
+    const now = Math.floor(Date.now() / 1000)
+    return Response.json({
+      access_token: makeJwt({ iat: now, exp: now + (options.lifetime ?? 300), gen: generation }),
+      refresh_token: currentRefresh,
+      token_type: 'Bearer',
+      expires_in: 300,
+    })
+  })
+  return {
+    fetch,
+    calls,
+    /** Scripts the next answers, ahead of the normal behaviour. */
+    script(...responses: Array<() => Response | Promise<Response>>) {
+      queue.push(...responses)
+    },
+    get currentRefresh() {
+      return currentRefresh
+    },
+  }
+}
+
+function setup(initial: StoredTokens = { accessToken: expiredJwt(), refreshToken: 'rt-0' }, extra = {}) {
+  const endpoint = fakeTokenEndpoint()
+  const storage = memoryStorage(initial)
+  const manager = createTokenManager({ storage, fetch: endpoint.fetch, retryBaseDelayMs: 1, ...extra })
+  return { endpoint, storage, manager }
+}
+
+describe('token manager', () => {
+  it('uses a fresh token as is, without any request', async () => {
+    const fresh = makeJwt()
+    const { endpoint, manager } = setup({ accessToken: fresh, refreshToken: 'rt-0' })
+    expect(await manager.getAccessToken()).toBe(fresh)
+    expect(await manager.getAccessToken()).toBe(fresh)
+    expect(endpoint.fetch).not.toHaveBeenCalled()
+  })
+
+  it('refreshes a token with less than the skew left, and stores the rotated pair first', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const { endpoint, storage, manager } = setup({
+      accessToken: makeJwt({ iat: now - 250, exp: now + 50 }),
+      refreshToken: 'rt-0',
+    })
+    const token = await manager.getAccessToken()
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+    expect(endpoint.calls[0]!.get('grant_type')).toBe('refresh_token')
+    expect(endpoint.calls[0]!.get('client_id')).toBe('oauth-client')
+    expect(endpoint.calls[0]!.get('refresh_token')).toBe('rt-0')
+    expect(await storage.read()).toEqual({ accessToken: token, refreshToken: 'rt-1' })
+    expect(manager.stats().refreshes).toBe(1)
+  })
+
+  it('shares one refresh between 1000 concurrent callers', async () => {
+    const { endpoint, manager } = setup()
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => manager.getAccessToken()))
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+    expect(new Set(tokens).size).toBe(1)
+  })
+
+  it('adopts a pair another program rotated instead of spending the refresh token', async () => {
+    const { endpoint, storage, manager } = setup()
+    const rotatedElsewhere = { accessToken: makeJwt(), refreshToken: 'rt-other' }
+    await storage.write(rotatedElsewhere)
+    expect(await manager.getAccessToken()).toBe(rotatedElsewhere.accessToken)
+    expect(endpoint.fetch).not.toHaveBeenCalled()
+  })
+
+  it('re-reads the store under the lock: a rotation that lands while it waits is used', async () => {
+    const endpoint = fakeTokenEndpoint()
+    const inner = memoryStorage({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
+    const rotatedElsewhere = { accessToken: makeJwt(), refreshToken: 'rt-other' }
+    // Another program rotates between our lock-free read and our lock.
+    const storage: TokenStorage = {
+      ...inner,
+      withLock: async (fn) => {
+        await inner.write(rotatedElsewhere)
+        return inner.withLock(fn)
+      },
+    }
+    const manager = createTokenManager({ storage, fetch: endpoint.fetch })
+    expect(await manager.getAccessToken()).toBe(rotatedElsewhere.accessToken)
+    expect(endpoint.fetch).not.toHaveBeenCalled()
+  })
+
+  it('renews once after a 401 even when the rejected token still looks fresh', async () => {
+    const fresh = makeJwt()
+    const { endpoint, manager } = setup({ accessToken: fresh, refreshToken: 'rt-0' })
+    await manager.getAccessToken()
+    const renewed = await Promise.all([manager.renewAccessToken(fresh), manager.renewAccessToken(fresh)])
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+    expect(renewed[0]).not.toBe(fresh)
+    expect(renewed[1]).toBe(renewed[0])
+    // A later 401 on a stale copy of the old token does not refresh again.
+    expect(await manager.renewAccessToken(fresh)).toBe(renewed[0])
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+  })
+
+  it('keeps the old refresh token when the response carries none', async () => {
+    const { endpoint, storage, manager } = setup()
+    endpoint.script(() => Response.json({ access_token: makeJwt(), token_type: 'Bearer', expires_in: 300 }))
+    await manager.getAccessToken()
+    expect((await storage.read())?.refreshToken).toBe('rt-0')
+  })
+
+  it.each([
+    ['an error body with status 200', () => Response.json({ error: 'server_error' })],
+    ['an empty access token', () => Response.json({ access_token: '', refresh_token: 'rt-9' })],
+    ['a body that is not JSON', () => new Response('<html>oops</html>', { status: 200 })],
+  ])('never stores %s', async (_name, answer) => {
+    const initial = { accessToken: expiredJwt(), refreshToken: 'rt-0' }
+    const { endpoint, storage, manager } = setup(initial)
+    endpoint.script(answer)
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'TOKEN_REFRESH_FAILED' })
+    expect(await storage.read()).toEqual(initial)
+  })
+
+  it('retries a refresh that got a 429, a 5xx or no answer, then succeeds', async () => {
+    const { endpoint, manager } = setup()
+    endpoint.script(
+      () => new Response('busy', { status: 429, headers: { 'x-retry-after': '0' } }),
+      () => new Response('oops', { status: 503 }),
+      () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })),
+    )
+    await manager.getAccessToken()
+    expect(endpoint.fetch).toHaveBeenCalledTimes(4)
+    expect(manager.stats().refreshes).toBe(1)
+  })
+
+  it('gives up after its retries with the tokens unchanged', async () => {
+    const initial = { accessToken: expiredJwt(), refreshToken: 'rt-0' }
+    const { endpoint, storage, manager } = setup(initial, { refreshRetries: 2 })
+    endpoint.script(...Array.from({ length: 3 }, () => () => new Response('down', { status: 502 })))
+    await expect(manager.getAccessToken()).rejects.toThrow(
+      /answered 502 3 times.*Your tokens were not changed/,
+    )
+    expect(endpoint.fetch).toHaveBeenCalledTimes(3)
+    expect(await storage.read()).toEqual(initial)
+  })
+
+  it('does not retry a 400 other than invalid_grant', async () => {
+    const { endpoint, manager } = setup()
+    endpoint.script(() => Response.json({ error: 'invalid_client' }, { status: 400 }))
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'TOKEN_REFRESH_FAILED' })
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+  })
+
+  it('on invalid_grant, raises REAUTH_REQUIRED naming the tokens page of the region, store untouched', async () => {
+    const initial = { accessToken: expiredJwt(), refreshToken: 'rt-dead' }
+    const { endpoint, storage, manager } = setup(initial, { region: 'eu1' })
+    const error = await manager.getAccessToken().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AuthError)
+    expect(error).toMatchObject({
+      code: 'REAUTH_REQUIRED',
+      url: 'https://eu1.alteryxcloud.com/cloud-portal/preferences/oauth2-api-tokens',
+    })
+    expect((error as Error).message).toMatch(
+      /no longer valid \(invalid_grant\).*Generate a new pair at https:\/\/eu1/,
+    )
+    expect((error as Error).message).not.toContain('rt-dead')
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+    expect(await storage.read()).toEqual(initial)
+  })
+
+  it('on invalid_grant, adopts a pair that a lock-ignoring program rotated meanwhile', async () => {
+    const { endpoint, storage, manager } = setup()
+    const rotatedElsewhere = { accessToken: makeJwt(), refreshToken: 'rt-other' }
+    endpoint.script(async () => {
+      await storage.write(rotatedElsewhere)
+      return Response.json({ error: 'invalid_grant' }, { status: 400 })
+    })
+    expect(await manager.getAccessToken()).toBe(rotatedElsewhere.accessToken)
+  })
+
+  it('refuses to send the refresh token to an untrusted issuer', async () => {
+    const { endpoint, manager } = setup({
+      accessToken: expiredJwt({ iss: 'https://evil.example.com/as' }),
+      refreshToken: 'rt-0',
+    })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({
+      code: 'UNTRUSTED_TOKEN_ENDPOINT',
+      message: expect.stringMatching(
+        /Refusing to send the refresh token to https:\/\/evil\.example\.com.*trustedTokenHosts/,
+      ),
+    })
+    expect(endpoint.fetch).not.toHaveBeenCalled()
+  })
+
+  it('when the rotated pair cannot be saved, says where it is kept and keeps working in-process', async () => {
+    const endpoint = fakeTokenEndpoint()
+    const inner = memoryStorage({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
+    const recovered: StoredTokens[] = []
+    const storage: TokenStorage = {
+      ...inner,
+      location: '/home/me/creds.json',
+      write: async () => {
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+      },
+      saveRecovery: async (tokens) => {
+        recovered.push(tokens)
+        return '/home/me/creds.json.recovered-1'
+      },
+    }
+    const manager = createTokenManager({ storage, fetch: endpoint.fetch })
+    const error = await manager.getAccessToken().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ code: 'TOKENS_NOT_SAVED', location: '/home/me/creds.json.recovered-1' })
+    expect((error as Error).message).toMatch(
+      /could not be written \(ENOSPC\).*kept in \/home\/me\/creds\.json\.recovered-1/,
+    )
+    expect(recovered).toEqual([{ accessToken: expect.any(String), refreshToken: 'rt-1' }])
+    // The new pair is alive in memory: the next call needs no refresh.
+    expect(await manager.getAccessToken()).toBe(recovered[0]!.accessToken)
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+  })
+
+  it('never puts a token in an error', async () => {
+    const refreshToken = 'rt-super-secret-value'
+    const { endpoint, manager } = setup({ accessToken: expiredJwt(), refreshToken })
+    endpoint.script(() =>
+      Response.json(
+        { error: 'invalid_grant', error_description: `token ${refreshToken} reused` },
+        { status: 400 },
+      ),
+    )
+    const error = await manager.getAccessToken().catch((e: unknown) => e)
+    const text = `${(error as Error).message} ${JSON.stringify(error)} ${String((error as Error).stack)}`
+    expect(text).not.toContain(refreshToken)
+  })
+
+  it('reports the state of the token in use', async () => {
+    const { manager } = setup()
+    expect(manager.state()).toBeUndefined()
+    await manager.getAccessToken()
+    const state = manager.state()!
+    expect(state.issuer).toBe(ISSUER)
+    expect(state.expiresAt.getTime()).toBeGreaterThan(Date.now())
+  })
+})
