@@ -1,0 +1,70 @@
+// Shared by the integration tests: a fake cloud plus a temporary config folder, and child-process runners.
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type FakeCloud, type FakeCloudOptions, startFakeCloud } from '@aac/fake-cloud'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export interface Workspace {
+  cloud: FakeCloud
+  dir: string
+  credsPath: string
+  readCreds(): Promise<string>
+  close(): Promise<void>
+}
+
+/** Starts a fake cloud and writes its config (token expired unless `fresh`) into a new temp folder. */
+export async function fakeWorkspace(
+  options: FakeCloudOptions & { expired?: boolean } = {},
+): Promise<Workspace> {
+  const { expired = true, ...cloudOptions } = options
+  const cloud = await startFakeCloud(cloudOptions)
+  const dir = await mkdtemp(join(tmpdir(), 'aac-test-'))
+  await cloud.writeConfig(dir, { expired })
+  cloud.reset()
+  const credsPath = join(dir, 'creds.json')
+  return {
+    cloud,
+    dir,
+    credsPath,
+    readCreds: () => readFile(credsPath, 'utf8'),
+    async close() {
+      await cloud.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs a command to completion, capturing its output. */
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, AAC_DEBUG: '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 50_000)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })
+    })
+  })
+}

@@ -1,0 +1,161 @@
+// The core against the fake cloud, in-process: the rotation rules of design.md, end to end over real HTTP.
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createClient } from '@aac/core'
+import { fileStorage, loadConfig } from '@aac/core/fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { fakeWorkspace, type Workspace } from '../helpers.ts'
+
+let ws: Workspace
+afterEach(async () => ws?.close())
+
+async function clientFor(dir: string) {
+  const { config, storage } = await loadConfig({ dir })
+  return createClient({ config, storage, retry: { baseDelayMs: 5, maxDelayMs: 20 } })
+}
+
+describe('the core against the fake cloud', () => {
+  it('a fresh token: exactly one HTTP request, no refresh, creds.json untouched', async () => {
+    ws = await fakeWorkspace({ expired: false })
+    const before = await ws.readCreds()
+    const client = await clientFor(ws.dir)
+    const workspace = await client.get<{ name: string }>('/iam/v1/workspaces/current')
+    expect(workspace.name).toBe('Fake Workspace')
+    expect(ws.cloud.stats()).toMatchObject({ requests: 1, refreshes: 0 })
+    expect(await ws.readCreds()).toBe(before)
+  })
+
+  it('an expired token: one refresh, the rotated pair on disk, the old refresh token dead', async () => {
+    ws = await fakeWorkspace()
+    const old = JSON.parse(await ws.readCreds()) as { refresh_token: string; access_token: string }
+    const client = await clientFor(ws.dir)
+    await client.get('/iam/v1/workspaces/current')
+    expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, apiRequests: 1, reuseDetected: 0 })
+    const saved = JSON.parse(await ws.readCreds()) as { refresh_token: string; access_token: string }
+    expect(saved.refresh_token).not.toBe(old.refresh_token)
+    expect(saved.access_token).not.toBe(old.access_token)
+    expect(ws.cloud.isRefreshTokenValid(saved.refresh_token)).toBe(true)
+    expect(ws.cloud.isRefreshTokenValid(old.refresh_token)).toBe(false)
+  })
+
+  it('1000 concurrent requests with an expired token: one refresh', async () => {
+    ws = await fakeWorkspace()
+    const client = await clientFor(ws.dir)
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, () => client.get<{ id: number }>('/iam/v1/workspaces/current')),
+    )
+    expect(results.every((w) => w.id === 31429)).toBe(true)
+    expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, apiRequests: 1000, reuseDetected: 0 })
+  })
+
+  it('two clients on one creds.json (two "programs") refresh once between them', async () => {
+    ws = await fakeWorkspace()
+    const [a, b] = await Promise.all([clientFor(ws.dir), clientFor(ws.dir)])
+    await Promise.all([a.get('/iam/v1/workspaces/current'), b.get('/iam/v1/workspaces/current')])
+    expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 })
+  })
+
+  it('a 401 mid-life: one refresh and one retry', async () => {
+    ws = await fakeWorkspace({ expired: false })
+    const client = await clientFor(ws.dir)
+    ws.cloud.inject({ kind: 'unauthorized' })
+    const workspace = await client.get<{ id: number }>('/iam/v1/workspaces/current')
+    expect(workspace.id).toBe(31429)
+    expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, apiRequests: 2, unauthorized: 1 })
+  })
+
+  it('a 401 that persists: one refresh, one retry, then UNAUTHORIZED', async () => {
+    ws = await fakeWorkspace({ expired: false })
+    const client = await clientFor(ws.dir)
+    ws.cloud.inject({ kind: 'unauthorized', times: 5 })
+    await expect(client.get('/iam/v1/workspaces/current')).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
+    expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, apiRequests: 2 })
+  })
+
+  it('429 with x-retry-after and 5xx are retried', async () => {
+    ws = await fakeWorkspace({ expired: false })
+    const client = await clientFor(ws.dir)
+    ws.cloud.inject({ kind: 'status', status: 429, retryAfterSeconds: 0, path: '/iam/v1/workspaces/current' })
+    ws.cloud.inject({ kind: 'status', status: 503, path: '/iam/v1/workspaces/current' })
+    await client.get('/iam/v1/workspaces/current')
+    expect(ws.cloud.stats().byRoute['GET /iam/v1/workspaces/current']).toBe(3)
+  })
+
+  it('429 and 5xx at the token endpoint are retried inside the lock', async () => {
+    ws = await fakeWorkspace()
+    const { config, storage } = await loadConfig({ dir: ws.dir })
+    const client = createClient({ config, storage, tokenOptions: { retryBaseDelayMs: 5 } })
+    ws.cloud.inject({ kind: 'status', status: 429, retryAfterSeconds: 0, path: '/as/token' })
+    ws.cloud.inject({ kind: 'status', status: 500, path: '/as/token' })
+    await client.get('/iam/v1/workspaces/current')
+    expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 })
+    expect(ws.cloud.stats().byRoute['POST /as/token']).toBe(3)
+  })
+
+  it('invalid_grant: the re-authentication error and a byte-identical creds.json', async () => {
+    ws = await fakeWorkspace()
+    const creds = JSON.parse(await ws.readCreds()) as { refresh_token: string; access_token: string }
+    // Spend the refresh token behind the library's back (as a lock-ignoring program would).
+    const spent = await fetch(`${ws.cloud.issuer}/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: creds.refresh_token,
+        client_id: 'fake-oauth-client',
+      }),
+    })
+    expect(spent.status).toBe(200)
+    const before = await ws.readCreds()
+    const client = await clientFor(ws.dir)
+    const error = await client.get('/iam/v1/workspaces/current').catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'REAUTH_REQUIRED' })
+    expect((error as Error).message).toMatch(
+      /no longer valid \(invalid_grant\).*https:\/\/us1\.alteryxcloud\.com\/cloud-portal\/preferences\/oauth2-api-tokens/,
+    )
+    expect((error as Error).message).not.toContain(creds.refresh_token)
+    expect(await ws.readCreds()).toBe(before)
+  })
+
+  it('a connection dropped after the server rotated: a clear error, creds.json unchanged', async () => {
+    ws = await fakeWorkspace()
+    const before = await ws.readCreds()
+    const { config, storage } = await loadConfig({ dir: ws.dir })
+    const client = createClient({ config, storage, tokenOptions: { retryBaseDelayMs: 5 } })
+    ws.cloud.inject({ kind: 'drop-after-rotate' })
+    // The server spent the refresh token but its answer never came: nothing can recover the new pair, and the
+    // retry is refused. What matters is that nothing half-baked was written and the user is told what to do.
+    await expect(client.get('/iam/v1/workspaces/current')).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
+    expect(await ws.readCreds()).toBe(before)
+  })
+
+  it('routes /v4 to the direct host and pages through 137 people', async () => {
+    ws = await fakeWorkspace({ expired: false })
+    const client = await clientFor(ws.dir)
+    const page = await client.get<{ data: unknown[]; count: number }>('/v4/people', {
+      query: { limit: 100, offset: 100, includeCount: true },
+    })
+    expect(page.data).toHaveLength(37)
+    expect(page.count).toBe(137)
+  })
+
+  it('maps the fake gateway faults to their codes', async () => {
+    ws = await fakeWorkspace({ expired: false })
+    await writeFile(join(ws.dir, 'client_id.txt'), 'someone-elses-project\n')
+    const client = await clientFor(ws.dir)
+    await expect(client.get('/iam/v1/workspaces/current')).rejects.toMatchObject({ code: 'INVALID_API_KEY' })
+    await expect(client.get('/iam/v1/nothing-here')).rejects.toMatchObject({ code: 'INVALID_API_KEY' })
+    expect(ws.cloud.stats().refreshes).toBe(0)
+    await writeFile(join(ws.dir, 'client_id.txt'), `${ws.cloud.projectId}\n`)
+    const fixed = await clientFor(ws.dir)
+    await expect(fixed.get('/v4/nothing-here')).rejects.toMatchObject({ code: 'ROUTE_NOT_FOUND' })
+  })
+
+  it('a file storage shared by a second storage instance sees the rotation', async () => {
+    ws = await fakeWorkspace()
+    const client = await clientFor(ws.dir)
+    await client.get('/iam/v1/workspaces/current')
+    const other = await fileStorage({ path: join(ws.dir, 'creds.json') }).read()
+    const onDisk = JSON.parse(await readFile(join(ws.dir, 'creds.json'), 'utf8')) as { refresh_token: string }
+    expect(other?.refreshToken).toBe(onDisk.refresh_token)
+  })
+})
