@@ -22,7 +22,7 @@ const dir = await mkdtemp(join(tmpdir(), 'aac-demo-'))
 let failures = 0
 try {
   console.log(paint('bold', `Fake Alteryx Cloud at ${cloud.url}; config folder ${dir}`))
-  for (const run of demoRuns(root)) {
+  for (const run of demoRuns(root, dir)) {
     await cloud.writeConfig(dir, { expired: true })
     const before = await readFile(join(dir, 'creds.json'), 'utf8')
     cloud.reset()

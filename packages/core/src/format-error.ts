@@ -1,4 +1,5 @@
 import { isAacError } from './errors.ts'
+import { permissionDenial } from './internal/permission-hint.ts'
 import { redactText } from './internal/redact.ts'
 
 export interface FormatErrorOptions {
@@ -18,7 +19,13 @@ export interface FormatErrorOptions {
 export function formatError(error: unknown, options: FormatErrorOptions = {}): string {
   const secrets = options.secrets ?? []
   let line: string
-  if (isAacError(error)) {
+  const denial = permissionDenial(error)
+  if (denial) {
+    // Deno's sandbox, not the user's files: the one useful fact is the flag to add.
+    const what =
+      denial.target === undefined ? `${denial.kind} access` : `${denial.kind} access to "${denial.target}"`
+    line = `error: Deno denied ${what}: run again with ${denial.flag} added to the deno command.`
+  } else if (isAacError(error)) {
     const requestId = (error as { requestId?: unknown }).requestId
     line = `error [${error.code}]: ${error.message}${typeof requestId === 'string' ? ` (request id ${requestId})` : ''}`
   } else if (error instanceof Error) {

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import process from 'node:process'
 import { cleanText, parseApiUrl, parseCreds, parseProjectId } from './config.ts'
 import { ConfigError } from './errors.ts'
+import { isPermissionDenial } from './internal/permission-hint.ts'
 import { fileStorage } from './node/file-storage.ts'
 import { apiProjectsPage, apiTokensPage } from './regions.ts'
 import type { StoredTokens, TokenStorage } from './storage/types.ts'
@@ -176,6 +177,7 @@ async function readFirst(paths: readonly string[]): Promise<{ path: string; text
         'CONFIG_INVALID',
         path,
         `${path} cannot be read (${codeOf(error)}): check its permissions.`,
+        { cause: error },
       )
     }
     if (cleanText(text) !== '') return { path, text }
@@ -185,17 +187,17 @@ async function readFirst(paths: readonly string[]): Promise<{ path: string; text
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  )
+  return stat(path).then((s) => s.isFile(), absentUnlessDenied)
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  )
+  return stat(path).then((s) => s.isDirectory(), absentUnlessDenied)
+}
+
+/** Deno's sandbox refusing a look is not "no such file": its error names the flag to add, so let it through. */
+function absentUnlessDenied(error: unknown): false {
+  if (isPermissionDenial(error)) throw error
+  return false
 }
 
 function isNotFound(error: unknown): boolean {

@@ -50,6 +50,7 @@ export { type AccessTokenClaims, decodeAccessToken, isFresh, refreshSkewMs } fro
 export { apiProjectsPage, apiTokensPage, regionOfHost } from './regions.ts'
 export { memoryStorage } from './storage/memory.ts'
 export type { StoredTokens, TokenStorage } from './storage/types.ts'
+export { type WebLocks, type WebStorageArea, type WebStorageOptions, webStorage } from './storage/web.ts'
 export { tokenEndpoint } from './token-endpoint.ts'
 export {
   createTokenManager,

@@ -14,6 +14,7 @@
 
 import { AuthError, ConfigError, isAacError, StorageError, TimeoutError } from './errors.ts'
 import { describeFetchFailure } from './internal/http-errors.ts'
+import { isPermissionDenial } from './internal/permission-hint.ts'
 import { anySignal } from './internal/signals.ts'
 import { abortReason, backoffDelay, sleep } from './internal/sleep.ts'
 import { type AccessTokenClaims, decodeAccessToken, isFresh } from './jwt.ts'
@@ -242,7 +243,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       } catch (error) {
         if (overall.aborted) throw refreshTimeout(overall, endpoint)
         const failure = describeFetchFailure(error, endpoint)
-        if (attempt >= refreshRetries || failure.code === 'TLS_ERROR') throw failure
+        // A TLS problem or a sandbox refusal (Deno without --allow-net) will not go away by waiting.
+        if (attempt >= refreshRetries || failure.code === 'TLS_ERROR' || isPermissionDenial(error))
+          throw failure
         await wait(attempt, undefined, overall, endpoint, failure.code)
         continue
       }

@@ -1,0 +1,56 @@
+// The creds.json lock, held by the dev server on behalf of a page between two HTTP calls.
+import { randomUUID } from 'node:crypto'
+import { acquireFileLock, type FileLock } from '@aac/core/fs'
+
+export interface Leases {
+  /** Takes the file lock (waiting like any other program would) and names the lease. */
+  acquire(lockPath: string, signal: AbortSignal): Promise<string>
+  /** True while the lease exists and the lock file still holds its token. */
+  stillHeld(id: string): Promise<boolean>
+  release(id: string): Promise<void>
+  releaseAll(): Promise<void>
+}
+
+export interface LeaseOptions {
+  /**
+   * A page that vanishes mid-refresh (tab closed, reload) never releases: its lease ends after this long. It
+   * must exceed the page's longest refresh (the token manager's 40 s) and stay below the file lock's stale age
+   * (60 s), after which other programs would take the lock over anyway.
+   */
+  leaseMs?: number
+  /** How long a page waits for another program's refresh before a LOCK_TIMEOUT, like fileStorage (30 s). */
+  waitMs?: number
+}
+
+export function createLeases(options: LeaseOptions = {}): Leases {
+  const leaseMs = options.leaseMs ?? 50_000
+  const waitMs = options.waitMs ?? 30_000
+  const held = new Map<string, { lock: FileLock; timer: ReturnType<typeof setTimeout> }>()
+
+  async function release(id: string): Promise<void> {
+    const lease = held.get(id)
+    if (!lease) return
+    held.delete(id)
+    clearTimeout(lease.timer)
+    await lease.lock.release().catch(() => undefined)
+  }
+
+  return {
+    async acquire(lockPath, signal) {
+      const lock = await acquireFileLock(lockPath, { timeoutMs: waitMs, signal })
+      const id = randomUUID()
+      const timer = setTimeout(() => void release(id), leaseMs)
+      timer.unref()
+      held.set(id, { lock, timer })
+      return id
+    },
+    async stillHeld(id) {
+      const lease = held.get(id)
+      return lease ? lease.lock.stillHeld() : false
+    },
+    release,
+    async releaseAll() {
+      await Promise.all([...held.keys()].map(release))
+    },
+  }
+}

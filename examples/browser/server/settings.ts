@@ -1,0 +1,106 @@
+// What the dev server knows about the user's config, read afresh at each request: fix a file, press reload.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  type AacConfig,
+  decodeAccessToken,
+  formatError,
+  isAacError,
+  parseApiUrl,
+  parseProjectId,
+} from '@aac/core'
+import { CLIENT_ID_FILES, CREDS_FILE, findConfigDir, loadConfig, URL_FILE } from '@aac/core/fs'
+
+export interface SettingsSource {
+  /** The folder holding the three files; else AAC_CONFIG_DIR, else the nearest folder above `searchFrom`. */
+  configDir: string | undefined
+  searchFrom: string
+  env: Record<string, string | undefined>
+}
+
+/** An error as the page receives it: enough to rebuild the typed error, plus the line the CLI prints. */
+export interface ErrorBody {
+  name: string
+  code: string
+  message: string
+  file?: string
+  location?: string
+  /** `formatError(error)`: the very line `tsx examples/node/get_workspace.ts` prints on stderr. */
+  line: string
+}
+
+export interface Settings {
+  /** From aac_url.txt and client_id.txt; present whenever those two are valid, even if creds.json is not. */
+  config: AacConfig | undefined
+  /** creds.json, once the folder is found. */
+  credsPath: string | undefined
+  /** Why the CLI examples would fail on these files, if they would. */
+  error: ErrorBody | undefined
+  /** The `iss` of the access token in creds.json, when it decodes: its token endpoint may be forwarded to. */
+  issuer: string | undefined
+}
+
+export async function readSettings(source: SettingsSource): Promise<Settings> {
+  let dir: string | undefined
+  try {
+    dir = await configDir(source)
+    const loaded = await loadConfig({ dir, env: source.env })
+    const claims = decodeAccessToken(loaded.tokens.accessToken)
+    return {
+      config: loaded.config,
+      credsPath: loaded.files.creds,
+      error: undefined,
+      issuer: claims.ok ? claims.claims.iss : undefined,
+    }
+  } catch (error) {
+    // Standalone mode keeps its tokens in the browser: it only needs the URL and the project id.
+    const config = dir ? await urlAndProject(dir).catch(() => undefined) : undefined
+    return {
+      config,
+      credsPath: dir ? join(dir, CREDS_FILE) : undefined,
+      error: errorBody(error),
+      issuer: undefined,
+    }
+  }
+}
+
+/** creds.json for the storage bridge, needing only the folder (the page decides what to do with its content). */
+export async function credsPath(source: SettingsSource): Promise<string> {
+  return join(await configDir(source), CREDS_FILE)
+}
+
+function configDir(source: SettingsSource): Promise<string> {
+  if (source.configDir) return Promise.resolve(source.configDir)
+  return findConfigDir(source.searchFrom, source.env)
+}
+
+async function urlAndProject(dir: string): Promise<AacConfig> {
+  const urlPath = join(dir, URL_FILE)
+  const url = parseApiUrl(await readFile(urlPath, 'utf8'), urlPath)
+  for (const name of CLIENT_ID_FILES) {
+    const path = join(dir, name)
+    const text = await readFile(path, 'utf8').catch(() => undefined)
+    if (text !== undefined && text.trim() !== '') {
+      return { ...url, projectId: parseProjectId(text, path, url.region) }
+    }
+  }
+  throw new Error('no client id')
+}
+
+/** Messages of @aac/core never hold a token; anything else is reduced to its name, in case it quotes one. */
+export function errorBody(error: unknown): ErrorBody {
+  if (isAacError(error)) {
+    const extra = error as { file?: unknown; location?: unknown }
+    return {
+      name: error.name,
+      code: error.code,
+      message: error.message,
+      ...(typeof extra.file === 'string' && { file: extra.file }),
+      ...(typeof extra.location === 'string' && { location: extra.location }),
+      line: formatError(error),
+    }
+  }
+  const name = error instanceof Error ? error.name : 'Error'
+  const message = `The dev server failed (${name}); see its terminal, and run it with AAC_DEBUG=1 for details.`
+  return { name: 'AacError', code: 'STORAGE_ERROR', message, line: `error [STORAGE_ERROR]: ${message}` }
+}

@@ -1,0 +1,143 @@
+// The current Alteryx Cloud workspace, from a web page: the same createClient call as the Node, Deno and Bun
+// examples. Two modes:
+//   shared (default)    the tokens stay in the root creds.json; the dev server bridges reads, writes and the lock
+//   ?mode=standalone    the tokens live in localStorage; tabs take turns through Web Locks
+import {
+  type AacConfig,
+  apiTokensPage,
+  type Client,
+  createClient,
+  createTokenManager,
+  formatError,
+  isAacError,
+  type TokenManager,
+  type TokenStorage,
+  webStorage,
+} from '@aac/core'
+import { bridgedFetch, bridgeStorage, loadBridgeConfig, toError } from './bridge.ts'
+import { byId, setState, showError, showOnly, showToken, showWorkspace } from './view.ts'
+
+const STANDALONE_KEY = 'aac.tokens'
+const params = new URLSearchParams(location.search)
+const standalone = params.get('mode') === 'standalone'
+const debug = params.has('debug')
+
+interface Session {
+  client: Client
+  tokens: TokenManager
+}
+
+let session: Session | undefined
+
+function connect(config: AacConfig, storage: TokenStorage): Session {
+  const fetch = bridgedFetch()
+  const logger = debug ? (message: string) => console.debug(`[aac] ${message}`) : undefined
+  const tokens = createTokenManager({ storage, fetch, region: config.region, ...(logger && { logger }) })
+  const client = createClient({ config, tokens, fetch, secrets: tokens.secrets, ...(logger && { logger }) })
+  return { client, tokens }
+}
+
+async function loadWorkspace({ client, tokens }: Session): Promise<void> {
+  setState('loading')
+  const workspace = await client.get<Record<string, unknown>>('/iam/v1/workspaces/current')
+  showWorkspace(workspace, await memberCount(client, workspace))
+  showToken(tokens)
+  setState('ready')
+}
+
+/** The workspace says how many members it has; if it does not, the people list's count does. */
+async function memberCount(client: Client, workspace: Record<string, unknown>): Promise<number | undefined> {
+  const stated = workspace['memberCount'] ?? workspace['member_count']
+  if (typeof stated === 'number') return stated
+  try {
+    const people = await client.get<{ count?: unknown }>('/v4/people', {
+      query: { limit: 1, includeCount: true },
+    })
+    return typeof people.count === 'number' ? people.count : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function start(): Promise<void> {
+  byId('mode-label').textContent = standalone ? 'Standalone: tokens in this browser' : 'Shared creds.json'
+  const toggle = byId<HTMLAnchorElement>('mode-switch')
+  toggle.textContent = standalone ? 'Switch to shared creds.json' : 'Switch to standalone mode'
+  toggle.href = standalone ? '?' : '?mode=standalone'
+  byId('about-shared').hidden = standalone
+  byId('about-standalone').hidden = !standalone
+
+  const bridge = await loadBridgeConfig()
+  if (!standalone) {
+    // The very line the CLI examples print for the same files.
+    if (bridge.error || !bridge.config || !bridge.credsPath) {
+      return fail(bridge.error ? toError(bridge.error) : new Error('The dev server sent no config.'))
+    }
+    session = connect(bridge.config, bridgeStorage({ location: bridge.credsPath }))
+    return loadWorkspace(session)
+  }
+
+  // Standalone needs aac_url.txt and client_id.txt only: a placeholder creds.json does not matter here.
+  if (!bridge.config) {
+    return fail(bridge.error ? toError(bridge.error) : new Error('The dev server sent no config.'))
+  }
+  const config = bridge.config
+  const storage = webStorage({ key: STANDALONE_KEY })
+  byId('forget').hidden = false
+  byId('error-forget').hidden = false
+  if (await storage.read()) {
+    session = connect(config, storage)
+    return loadWorkspace(session)
+  }
+  byId<HTMLAnchorElement>('seed-link').href = apiTokensPage(config.region)
+  showOnly('seed')
+  setState('needs-tokens')
+  byId<HTMLFormElement>('seed-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const pair = {
+      accessToken: byId<HTMLTextAreaElement>('seed-access').value.trim(),
+      refreshToken: byId<HTMLTextAreaElement>('seed-refresh').value.trim(),
+    }
+    run(async () => {
+      await storage.write(pair)
+      session = connect(config, storage)
+      await loadWorkspace(session)
+    })
+  })
+}
+
+function fail(error: unknown): void {
+  if (debug) console.error(error)
+  showError(error, formatError(error, { secrets: session?.tokens.secrets() ?? [] }))
+  setState('error')
+}
+
+function run(task: () => Promise<void>): void {
+  task().catch(fail)
+}
+
+function forget(): void {
+  localStorage.removeItem(STANDALONE_KEY)
+  location.reload()
+}
+
+byId('reload').addEventListener('click', () => run(async () => session && loadWorkspace(session)))
+byId('rotate').addEventListener('click', () =>
+  run(async () => {
+    if (!session) return
+    await session.tokens.refresh()
+    showToken(session.tokens)
+  }),
+)
+byId('forget').addEventListener('click', forget)
+byId('error-forget').addEventListener('click', forget)
+// The dev server re-reads the files at every request: after fixing one, a reload is all it takes.
+byId('error-retry').addEventListener('click', () => location.reload())
+setInterval(() => session && showToken(session.tokens), 1_000)
+
+run(start)
+
+// A page error that escaped the handlers above still deserves the panel rather than a blank page.
+addEventListener('unhandledrejection', (event) => {
+  if (isAacError(event.reason)) fail(event.reason)
+})

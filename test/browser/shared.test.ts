@@ -1,0 +1,172 @@
+// The browser example in its default mode: the page shares creds.json with the CLI examples through the dev
+// server, under the same lock. Real chromium, the real Vite config, a fake cloud.
+import { spawn } from 'node:child_process'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import process from 'node:process'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { nodeExample } from '../../scripts/runtimes.ts'
+import {
+  type Cloud,
+  type DevServer,
+  launchChromium,
+  repoRoot,
+  startCloud,
+  startDevServer,
+  text,
+  waitForWorkspace,
+} from './harness.ts'
+
+let browser: Browser
+let server: DevServer
+let cloud: Cloud
+let page: Page
+
+beforeAll(async () => {
+  ;[browser, server] = await Promise.all([launchChromium(), startDevServer()])
+})
+afterAll(async () => {
+  await Promise.all([browser?.close(), server?.close()])
+})
+beforeEach(async () => {
+  cloud = await startCloud()
+  page = await browser.newPage({ viewport: { width: 900, height: 1000 } })
+})
+afterEach(async () => {
+  await page.context().close()
+  await cloud.stop()
+})
+
+async function credsFile(): Promise<{ access_token: string; refresh_token: string }> {
+  return JSON.parse(await readFile(cloud.creds, 'utf8'))
+}
+
+/** `tsx examples/node/get_workspace.ts`, as the demo runs it, on the same config folder. */
+function runNodeExample(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = nodeExample(repoRoot)
+  return new Promise((resolve, reject) => {
+    const child = spawn(run.command, run.args, {
+      cwd: repoRoot,
+      env: { ...process.env, AAC_CONFIG_DIR: cloud.dir, AAC_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('browser example, shared creds.json', () => {
+  it('shows the workspace after one refresh and leaves the rotated pair in creds.json', async () => {
+    await page.goto(server.url)
+    await waitForWorkspace(page)
+
+    expect(await text(page, '#workspace-name')).toBe('Fake Workspace')
+    expect(await text(page, '#workspace-tier')).toBe('Enterprise (enterprise_cloud22)')
+    expect(await text(page, '#workspace-members')).toBe('137')
+    expect(await text(page, '#workspace-url')).toBe('fake.us1.alteryxcloud.com')
+    expect(await page.getAttribute('#workspace-url a', 'href')).toBe('https://fake.us1.alteryxcloud.com')
+    expect(await text(page, '#token-location')).toBe(cloud.creds)
+    expect(await text(page, '#token-expires')).toMatch(/^\d+ min \d+ s$|^\d+ s$/)
+    expect(await text(page, '#token-stats')).toMatch(/^1 refresh · /)
+    expect(JSON.parse(await text(page, '#workspace-json'))).toMatchObject({
+      name: 'Fake Workspace',
+      id: 31429,
+    })
+
+    const stats = cloud.fake.stats()
+    expect(stats.refreshes).toBe(1)
+    expect(stats.invalidGrants).toBe(0)
+    const stored = await credsFile()
+    expect(stored.refresh_token).not.toBe(cloud.initial.refreshToken)
+    expect(stored.access_token).not.toBe(cloud.initial.accessToken)
+    expect(cloud.fake.isRefreshTokenValid(stored.refresh_token)).toBe(true)
+
+    // A token must never reach the page's text (the raw JSON is the API's answer, not ours).
+    const body = (await page.textContent('body')) ?? ''
+    expect(body).not.toContain(stored.access_token)
+    expect(body).not.toContain(stored.refresh_token)
+
+    await mkdir(join(repoRoot, 'test-results'), { recursive: true })
+    await page.screenshot({ path: join(repoRoot, 'test-results/browser-workspace.png'), fullPage: true })
+  })
+
+  it('shares one refresh with 4 Node examples running at the same time', async () => {
+    // A slow token endpoint keeps the first refresher inside the lock while the others arrive.
+    cloud.fake.inject({ kind: 'delay', ms: 1_000, path: '/as/token' })
+    const scripts = Array.from({ length: 4 }, runNodeExample)
+    await page.goto(server.url)
+    const [results] = await Promise.all([Promise.all(scripts), waitForWorkspace(page)])
+
+    for (const result of results) {
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toMatchObject({ name: 'Fake Workspace' })
+    }
+    expect(await text(page, '#workspace-name')).toBe('Fake Workspace')
+    const stats = cloud.fake.stats()
+    expect(stats.refreshes).toBe(1)
+    expect(stats.invalidGrants).toBe(0)
+    expect(stats.reuseDetected).toBe(0)
+    expect(cloud.fake.isRefreshTokenValid((await credsFile()).refresh_token)).toBe(true)
+  })
+
+  it('shows the same actionable message as the CLI example for a bad creds.json', async () => {
+    await writeFile(
+      cloud.creds,
+      '{"access_token": "Your access token here", "refresh_token": "Your refresh token here"}\n',
+    )
+    const cli = await runNodeExample()
+    expect(cli.code).toBe(1)
+
+    await page.goto(server.url)
+    await page.waitForSelector('body[data-state="error"]')
+    expect(await text(page, '#error-message')).toBe(cli.stderr.trim())
+    expect(cli.stderr).toContain('placeholder')
+    expect(await text(page, '#error-title')).toBe('Fix the config files')
+    // Its URL is a link to the page where tokens are generated.
+    expect(await page.getAttribute('#error-message a', 'href')).toMatch(
+      /^https:\/\/us1\.alteryxcloud\.com\/cloud-portal\/preferences\/oauth2-api-tokens/,
+    )
+    expect(cloud.fake.stats().requests).toBe(0)
+  })
+
+  it('forwards only to the configured hosts, and only for its own pages', async () => {
+    await page.goto(server.url)
+    await waitForWorkspace(page)
+    const statuses = await page.evaluate(async (apiUrl) => {
+      const bridge = { 'x-aac-bridge': '1' }
+      const status = (path: string, init: RequestInit = {}) => fetch(path, init).then((r) => r.status)
+      const via = (origin: string, path: string) => `/__aac/proxy/${encodeURIComponent(origin)}${path}`
+      return {
+        configured: await status(via(apiUrl, '/iam/v1/workspaces/current'), { headers: bridge }),
+        elsewhere: await status(via('https://example.com', '/'), { headers: bridge }),
+        otherLoopback: await status(via('http://127.0.0.1:9', '/as/token'), {
+          method: 'POST',
+          headers: bridge,
+        }),
+        foreignToken: await status(via('https://evil.example', '/as/token'), {
+          method: 'POST',
+          headers: bridge,
+        }),
+        withoutHeader: await status('/__aac/storage/read', { method: 'POST' }),
+      }
+    }, new URL(cloud.fake.url).origin)
+    // The configured host answers for itself (401: no token sent); everything else is refused by the bridge.
+    expect(statuses).toEqual({
+      configured: 401,
+      elsewhere: 403,
+      otherLoopback: 403,
+      foreignToken: 403,
+      withoutHeader: 403,
+    })
+  })
+})
