@@ -3,6 +3,7 @@
 //
 //   npm run demo
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,28 +11,42 @@ import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { styleText } from 'node:util'
 import { startFakeCloud } from '@aac/fake-cloud'
-import { demoRuns } from './runtimes.ts'
+import { CHROMIUM, launchChromium, startDevServer } from './browser.ts'
+import { demoRuns, type ExampleRun } from './runtimes.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const colour = process.stdout.isTTY && !process.env.NO_COLOR
 const paint = (style: Parameters<typeof styleText>[0], text: string) =>
   colour ? styleText(style, text) : text
 
+/** A step's exit code when it could not run here (chromium missing): shown, not counted. */
+const SKIPPED = -1
+
+interface Step {
+  title: string
+  /** The command as a user would type it. */
+  display: string
+  run(dir: string): Promise<{ code: number; output: string }>
+}
+
 const cloud = await startFakeCloud()
 const dir = await mkdtemp(join(tmpdir(), 'aac-demo-'))
+const steps: Step[] = [...demoRuns(root, dir).map(processStep), browserStep()]
 let failures = 0
 try {
   console.log(paint('bold', `Fake Alteryx Cloud at ${cloud.url}; config folder ${dir}`))
-  for (const run of demoRuns(root, dir)) {
+  for (const step of steps) {
     await cloud.writeConfig(dir, { expired: true })
     const before = await readFile(join(dir, 'creds.json'), 'utf8')
     cloud.reset()
-    console.log(`\n${paint('bold', `▶ ${run.title}`)}  ${paint('dim', `$ ${run.display}`)}`)
-    const { code, output } = await execute(run.command, run.args, { ...process.env, AAC_CONFIG_DIR: dir })
+    console.log(`\n${paint('bold', `▶ ${step.title}`)}  ${paint('dim', `$ ${step.display}`)}`)
+    const { code, output } = await step.run(dir)
     process.stdout.write(indent(output))
+    if (code === SKIPPED) continue
     const stats = cloud.stats()
-    const after = JSON.parse(await readFile(join(dir, 'creds.json'), 'utf8')) as { refresh_token: string }
-    const rotated = before !== (await readFile(join(dir, 'creds.json'), 'utf8'))
+    const afterText = await readFile(join(dir, 'creds.json'), 'utf8')
+    const after = JSON.parse(afterText) as { refresh_token: string }
+    const rotated = before !== afterText
     const chainAlive = cloud.isRefreshTokenValid(after.refresh_token)
     const ok = code === 0 && stats.refreshes === 1 && rotated && chainAlive && stats.reuseDetected === 0
     if (!ok) failures++
@@ -53,6 +68,53 @@ console.log(
     : paint('red', `\n${failures} example(s) did not behave as expected.`),
 )
 process.exitCode = failures === 0 ? 0 : 1
+
+function processStep(run: ExampleRun): Step {
+  return {
+    title: run.title,
+    display: run.display,
+    run: (configDir) => execute(run.command, run.args, { ...process.env, AAC_CONFIG_DIR: configDir }),
+  }
+}
+
+
+/** The web page in headless chromium, served by the example's own dev server (`npm run browser`). */
+function browserStep(): Step {
+  return {
+    title: 'Browser',
+    display: 'npm run browser  (here: headless chromium)',
+    async run(configDir) {
+      if (!existsSync(CHROMIUM)) {
+        return {
+          code: SKIPPED,
+          output: `skipped: Debian's chromium is not installed (apt-get install -y chromium); \`npm run browser\` works with any browser.\n`,
+        }
+      }
+      // The dev server reads AAC_CONFIG_DIR at each request, as every example reads it at start.
+      process.env.AAC_CONFIG_DIR = configDir
+      const server = await startDevServer(root)
+      const browser = await launchChromium()
+      try {
+        const page = await browser.newPage()
+        await page.goto(server.url)
+        await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 30_000 })
+        const text = await page.evaluate(
+          () => document.querySelector('main')?.innerText ?? document.body.innerText,
+        )
+        const ready = (await page.getAttribute('body', 'data-state')) === 'ready'
+        const lines = text
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .slice(0, 14)
+        return { code: ready ? 0 : 1, output: `page at ${server.url}:\n${lines.join('\n')}\n` }
+      } finally {
+        await browser.close()
+        await server.close()
+        process.env.AAC_CONFIG_DIR = ''
+      }
+    },
+  }
+}
 
 function execute(
   command: string,

@@ -1,67 +1,19 @@
 // What the browser tests share: Debian's chromium through playwright-core, the example's own Vite config
 // started in-process, and a fake cloud with its config folder, found by the page through AAC_CONFIG_DIR.
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { type FakeCloud, startFakeCloud } from '@aac/fake-cloud'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { createServer, type ViteDevServer } from 'vite'
+import type { Page } from 'playwright-core'
+import { startDevServer as startViteDevServer } from '../../scripts/browser.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const CHROMIUM = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium'
 
-/** Fails, never skips, when chromium is missing: a green run must mean the browser was tested. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser tests need Debian's chromium at ${CHROMIUM} (or CHROMIUM_PATH). Install it with ` +
-        '`apt-get update && apt-get install -y chromium` (as root; .ci/run does this). Never `playwright install`.',
-    )
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
-}
+export { type DevServer, launchChromium } from '../../scripts/browser.ts'
 
-export interface DevServer {
-  /** `http://localhost:<port>/` */
-  url: string
-  close(): Promise<void>
-}
-
-/** examples/browser/vite.config.ts, as `npm run browser` loads it, on a free port and without opening a browser. */
-export async function startDevServer(): Promise<DevServer> {
-  const cacheDir = await mkdtemp(join(tmpdir(), 'aac-vite-cache-'))
-  const server: ViteDevServer = await createServer({
-    configFile: join(repoRoot, 'examples/browser/vite.config.ts'),
-    configLoader: 'runner',
-    cacheDir,
-    logLevel: 'warn',
-    server: { port: 0, strictPort: false, open: false, watch: null },
-  })
-  await server.listen()
-  const url = server.resolvedUrls?.local[0]
-  if (!url) throw new Error('the dev server did not report its URL')
-  return {
-    url,
-    async close() {
-      await server.close()
-      await rm(cacheDir, { recursive: true, force: true })
-    },
-  }
-}
-
+export const startDevServer = () => startViteDevServer(repoRoot)
 export interface Cloud {
   fake: FakeCloud
   /** The config folder: aac_url.txt, client_id.txt, creds.json, and the page's AAC_CONFIG_DIR. */
