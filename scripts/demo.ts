@@ -77,7 +77,6 @@ function processStep(run: ExampleRun): Step {
   }
 }
 
-
 /** The web page in headless chromium, served by the example's own dev server (`npm run browser`). */
 function browserStep(): Step {
   return {
@@ -98,6 +97,7 @@ function browserStep(): Step {
         const page = await browser.newPage()
         await page.goto(server.url)
         await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 30_000 })
+        // biome-ignore lint/performance/useDomNodeTextContent: innerText keeps the rendered line breaks
         const text = await page.evaluate(
           () => document.querySelector('main')?.innerText ?? document.body.innerText,
         )

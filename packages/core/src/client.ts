@@ -15,6 +15,7 @@ import {
 import { redactText } from './internal/redact.ts'
 import { isBrowserLike, runtimeLabel } from './internal/runtime.ts'
 import { backoffDelay, sleep } from './internal/sleep.ts'
+import { type PaginateOptions, paginate } from './paginate.ts'
 import type { TokenStorage } from './storage/types.ts'
 import { createTokenManager, type TokenManagerOptions } from './token-manager.ts'
 import type { AacConfig, AccessTokenSource, FetchLike, Logger } from './types.ts'
@@ -110,6 +111,13 @@ export interface Client {
   put<T = unknown>(path: string, body?: unknown, options?: RequestOptionsWithoutBody): Promise<T>
   patch<T = unknown>(path: string, body?: unknown, options?: RequestOptionsWithoutBody): Promise<T>
   delete<T = unknown>(path: string, options?: RequestOptionsWithoutBody): Promise<T>
+  /**
+   * Every item of a `/v4` list (`{"data": [...], "count": N}`), fetched page by page with `limit`/`offset`.
+   *
+   * @example
+   * for await (const person of client.paginate('/v4/people', { limit: 500 })) console.log(person)
+   */
+  paginate<T = unknown>(path: string, options?: PaginateOptions): AsyncGenerator<T, void, undefined>
   /** The absolute URL a path resolves to: `/v4` and `/svc-workflow` on the direct host, the rest on the gateway. */
   url(path: string, query?: Query): string
 }
@@ -428,6 +436,8 @@ export function createClient(options: ClientOptions): Client {
     put: (path, body, requestOptions) => request('PUT', path, withBody(body, requestOptions)),
     patch: (path, body, requestOptions) => request('PATCH', path, withBody(body, requestOptions)),
     delete: (path, requestOptions) => request('DELETE', path, requestOptions),
+    paginate: (path, paginateOptions) =>
+      paginate({ get: (p, o) => request('GET', p, o) }, path, paginateOptions),
     url: (path, query) => resolve(path, query).href,
   }
 }

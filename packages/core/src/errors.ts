@@ -25,6 +25,11 @@ export type AacErrorCode =
   | 'RATE_LIMITED'
   | 'SERVER_ERROR'
   | 'HTTP_ERROR'
+  // an answer of an unexpected shape (a list without `data`, a job without `id`)
+  | 'UNEXPECTED_RESPONSE'
+  // jobs started with runJob
+  | 'JOB_FAILED'
+  | 'JOB_CANCELED'
   // transport
   | 'NETWORK_ERROR'
   | 'TLS_ERROR'
@@ -196,7 +201,9 @@ export function isAacError(error: unknown): error is AacError {
       error !== null &&
       typeof (error as { code?: unknown }).code === 'string' &&
       typeof (error as { name?: unknown }).name === 'string' &&
-      /^(Aac|Config|Auth|Api|RateLimit|Network|Timeout|Storage)Error$/.test((error as { name: string }).name))
+      /^(Aac|Config|Auth|Api|RateLimit|Network|Timeout|Storage|Job)Error$/.test(
+        (error as { name: string }).name,
+      ))
   )
 }
 

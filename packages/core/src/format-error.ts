@@ -26,8 +26,10 @@ export function formatError(error: unknown, options: FormatErrorOptions = {}): s
       denial.target === undefined ? `${denial.kind} access` : `${denial.kind} access to "${denial.target}"`
     line = `error: Deno denied ${what}: run again with ${denial.flag} added to the deno command.`
   } else if (isAacError(error)) {
+    // ApiError messages already quote their request id.
     const requestId = (error as { requestId?: unknown }).requestId
-    line = `error [${error.code}]: ${error.message}${typeof requestId === 'string' ? ` (request id ${requestId})` : ''}`
+    const quoted = typeof requestId === 'string' && !error.message.includes(requestId)
+    line = `error [${error.code}]: ${error.message}${quoted ? ` (request id ${requestId})` : ''}`
   } else if (error instanceof Error) {
     line = `error: ${error.message}`
   } else {

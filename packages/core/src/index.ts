@@ -45,8 +45,19 @@ export {
   TimeoutError,
 } from './errors.ts'
 export { type FormatErrorOptions, formatError } from './format-error.ts'
+export { describeFetchFailure, type FetchFailureContext } from './internal/http-errors.ts'
 export { redactText, redactValue } from './internal/redact.ts'
+export {
+  JobError,
+  type JobInput,
+  type JobProgress,
+  type JobResult,
+  type JobStatus,
+  type RunJobOptions,
+  runJob,
+} from './jobs.ts'
 export { type AccessTokenClaims, decodeAccessToken, isFresh, refreshSkewMs } from './jwt.ts'
+export { type PageInfo, type PageSource, type PaginateOptions, paginate } from './paginate.ts'
 export { apiProjectsPage, apiTokensPage, regionOfHost } from './regions.ts'
 export { memoryStorage } from './storage/memory.ts'
 export type { StoredTokens, TokenStorage } from './storage/types.ts'

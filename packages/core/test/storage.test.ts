@@ -242,6 +242,14 @@ describe('acquireFileLock', () => {
     await lock.release()
   })
 
+  it('times out, instead of spinning, when a dangling symbolic link sits at the lock path', async () => {
+    const lockPath = join(dir, 'creds.json.lock')
+    await symlink(join(dir, 'nowhere'), lockPath)
+    const error = await acquireFileLock(lockPath, { timeoutMs: 300 }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'LOCK_TIMEOUT', location: lockPath })
+    expect((error as Error).message).toMatch(/dangling symbolic link.*delete .*creds\.json\.lock/)
+  })
+
   it('times out on a lock held by a live process, naming the lock file and the holder', async () => {
     const lockPath = join(dir, 'creds.json.lock')
     await writeFile(lockPath, record({ pid: process.pid }))

@@ -175,10 +175,15 @@ async function acquireOnDisk(
     const token = randomUUID()
     if (await tryCreate(path, token)) return token
     const seen = await inspect(path)
-    // Released between our attempt and our look: try again at once.
-    if (seen.kind === 'free') continue
-    if (staleReason(seen, staleMs) && (await breakStaleLock(path, seen, staleMs))) continue
     const remaining = deadline - Date.now()
+    if (seen.kind === 'free') {
+      // Usually released between our attempt and our look: try again at once. But something that blocks link()
+      // while reading as absent (a dangling symlink at the lock path) would spin here forever: keep the deadline.
+      if (remaining <= 0) throw lockTimeout(path, timeoutMs, seen)
+      if (attempt > 3) await sleep(Math.min(remaining, backoff(attempt)), signal)
+      continue
+    }
+    if (staleReason(seen, staleMs) && (await breakStaleLock(path, seen, staleMs))) continue
     if (remaining <= 0) throw lockTimeout(path, timeoutMs, seen)
     await sleep(Math.min(remaining, backoff(attempt)), signal)
   }
@@ -433,7 +438,8 @@ function seconds(ms: number): string {
 
 function lockTimeout(path: string, timeoutMs: number, seen: Inspection): StorageError {
   let holder: string
-  if (seen.kind !== 'held') holder = 'it was held'
+  if (seen.kind !== 'held')
+    holder = 'something at that path that is not a lock blocks it (a dangling symbolic link?)'
   else if (seen.unreadable) holder = `it exists but cannot be read (${seen.unreadable})`
   else if (!seen.owner) holder = `it holds no owner record (last changed ${seconds(seen.ageMs)} ago)`
   else {

@@ -1,0 +1,121 @@
+/** `aac api <path>`: any API call, printed as JSON. */
+
+import { readFile } from 'node:fs/promises'
+import { STATUS_CODES } from 'node:http'
+import { resolve } from 'node:path'
+import { ApiError, type Query } from '@aac/core'
+import { UsageError } from '../exit-codes.ts'
+import { type Field, fieldsToBody, fieldsToQuery, parseHeader, rawField, typedField } from '../fields.ts'
+import { type CliIo, type Paint, painter } from '../io.ts'
+import { renderBody, renderJson } from '../json.ts'
+import { openSession } from '../session.ts'
+
+export interface ApiOptions {
+  method?: string
+  rawField?: string[]
+  field?: string[]
+  header?: string[]
+  input?: string
+  paginate?: boolean
+  include?: boolean
+}
+
+export async function apiCommand(path: string, options: ApiOptions, io: CliIo): Promise<void> {
+  const fields: Field[] = (options.rawField ?? []).map(rawField)
+  for (const arg of options.field ?? []) fields.push(await typedField(arg, io.cwd))
+  const headers: Record<string, string> = {}
+  for (const arg of options.header ?? []) {
+    const [name, value] = parseHeader(arg)
+    headers[name] = value
+  }
+  // Fields alone never turn a call into a write: an accidental POST can create things, a GET cannot.
+  const method = (options.method ?? (options.input !== undefined ? 'POST' : 'GET')).toUpperCase()
+  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`-X ${options.method}: not an HTTP method`)
+  if (options.paginate && method !== 'GET') throw new UsageError('--paginate walks a list with GET only')
+  if (options.paginate && options.include) throw new UsageError('--paginate and --include cannot be combined')
+  if (options.paginate && options.input !== undefined) throw new UsageError('--paginate takes no --input')
+
+  let query: Query | undefined
+  let body: unknown
+  if (options.input !== undefined) {
+    // Like gh: with a raw body, the fields go to the query string.
+    body = await readInput(options.input, io)
+    if (fields.length > 0) query = fieldsToQuery(fields)
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json'
+    }
+  } else if (method === 'GET' || method === 'HEAD') {
+    if (fields.length > 0) query = fieldsToQuery(fields)
+  } else if (fields.length > 0) {
+    body = fieldsToBody(fields)
+  }
+
+  const session = await openSession(io)
+  const out = painter(io.stdout, io.env)
+  const request = {
+    ...(query && { query }),
+    ...(Object.keys(headers).length > 0 && { headers }),
+    ...(io.signal && { signal: io.signal }),
+  }
+
+  if (options.paginate) {
+    const progress = io.stderr.isTTY === true
+    const items: unknown[] = []
+    try {
+      for await (const item of session.client.paginate(path, {
+        ...request,
+        onPage: (page) => {
+          if (progress) {
+            io.stderr.write(
+              `\r\x1b[Kfetched ${page.received}${page.count !== undefined ? ` of ${page.count}` : ''}`,
+            )
+          }
+        },
+      })) {
+        items.push(item)
+      }
+    } finally {
+      if (progress) io.stderr.write('\r\x1b[K')
+    }
+    io.stdout.write(`${renderJson(items, out)}\n`)
+    return
+  }
+
+  try {
+    const response = await session.client.requestRaw(method, path, {
+      ...request,
+      ...(body !== undefined && { body }),
+    })
+    if (options.include) io.stdout.write(head(response.status, response.headers, out))
+    io.stdout.write(renderBody(response.data, response.headers.get('content-type'), out))
+  } catch (error) {
+    // With --include the error response is shown too, as curl -i would; the message still goes to stderr.
+    if (options.include && error instanceof ApiError && error.response) {
+      io.stdout.write(head(error.status, error.response.headers, out))
+      io.stdout.write(renderBody(error.body, error.response.headers.get('content-type'), out))
+    }
+    throw error
+  }
+}
+
+function head(status: number, headers: Headers, paint: Paint): string {
+  let text = `${paint('bold', `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd())}\n`
+  for (const [name, value] of headers) {
+    // A cookie is a credential.
+    text += `${paint('cyan', name)}: ${name === 'set-cookie' ? '(hidden)' : value}\n`
+  }
+  return `${text}\n`
+}
+
+async function readInput(input: string, io: CliIo): Promise<Uint8Array> {
+  if (input === '-') {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+    return Buffer.concat(chunks)
+  }
+  try {
+    return await readFile(resolve(io.cwd, input))
+  } catch (error) {
+    throw new UsageError(`--input ${input}: cannot read it (${(error as { code?: string }).code ?? error})`)
+  }
+}

@@ -1,0 +1,45 @@
+/** `aac doctor`: the setup checked step by step, with the fix for each failing step. */
+
+import { type DoctorOptions, runChecks } from '../doctor/checks.ts'
+import type { Step, StepStatus } from '../doctor/steps.ts'
+import { EXIT } from '../exit-codes.ts'
+import { type CliIo, type Paint, painter } from '../io.ts'
+
+const NAME_WIDTH = 25
+
+/** Prints the checklist (or JSON) and returns the exit code: 0 only when no step failed. */
+export async function doctorCommand(options: DoctorOptions & { json?: boolean }, io: CliIo): Promise<number> {
+  const paint = painter(io.stdout, io.env)
+  if (!options.json) io.stdout.write(`${paint('bold', 'aac doctor')}: checking your Alteryx Cloud setup\n\n`)
+  const steps = await runChecks(io, options, (step) => {
+    if (!options.json) io.stdout.write(line(step, paint))
+  })
+  const failed = steps.filter((s) => s.status === 'fail')
+  const exitCode = failed.length === 0 ? EXIT.OK : (failed[0]!.exit ?? EXIT.ERROR)
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ ok: failed.length === 0, exitCode, steps }, null, 2)}\n`)
+    return exitCode
+  }
+  const warned = steps.filter((s) => s.status === 'warn').length
+  io.stdout.write(
+    failed.length === 0
+      ? `\n${paint('green', 'Everything needed works.')}${warned > 0 ? ` ${warned} warning${warned > 1 ? 's' : ''} above.` : ''}\n`
+      : `\n${paint('red', `${failed.length} check${failed.length > 1 ? 's' : ''} failed`)} (${failed.map((s) => s.name).join(', ')}). Fix them from the top: a later check often fails because of an earlier one.\n`,
+  )
+  return exitCode
+}
+
+const MARK: Record<StepStatus, [string, Parameters<Paint>[0]]> = {
+  pass: ['✔', 'green'],
+  warn: ['!', 'yellow'],
+  fail: ['✘', 'red'],
+  skip: ['-', 'dim'],
+}
+
+function line(step: Step, paint: Paint): string {
+  const [mark, style] = MARK[step.status]
+  const detail = step.status === 'skip' ? paint('dim', step.detail) : step.detail
+  let text = `  ${paint(style, mark)} ${step.name.padEnd(NAME_WIDTH)} ${detail}\n`
+  if (step.fix) text += `    ${paint(style, 'fix:')} ${step.fix}\n`
+  return text
+}

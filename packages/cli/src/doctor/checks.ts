@@ -1,0 +1,499 @@
+/**
+ * The doctor's checks, in the order a setup is built: folder, the three files, the token's claims and issuer,
+ * the lock, the network, the clock, then real API calls. Each failure says what to do, in the core's words
+ * wherever the core has them. The refresh token is spent only with `--refresh` (under the lock, like any
+ * refresh): there is no way to test a single-use token without using it.
+ */
+
+import { constants } from 'node:fs'
+import { access, readFile, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import {
+  type AacConfig,
+  AacError,
+  type AccessTokenClaims,
+  type AccessTokenSource,
+  apiProjectsPage,
+  apiTokensPage,
+  ConfigError,
+  createClient,
+  createTokenManager,
+  decodeAccessToken,
+  describeFetchFailure,
+  isAacError,
+  isFresh,
+  parseApiUrl,
+  parseCreds,
+  parseProjectId,
+  type StoredTokens,
+  type TokenManager,
+  tokenEndpoint,
+} from '@aac/core'
+import { CLIENT_ID_FILES, CREDS_FILE, fileStorage, findConfigDir, URL_FILE } from '@aac/core/fs'
+import { EXIT, exitCodeFor } from '../exit-codes.ts'
+import type { CliIo } from '../io.ts'
+import { debugLogger, USER_AGENT } from '../session.ts'
+import { duration } from '../time.ts'
+import { checkLock } from './lock.ts'
+import type { Step } from './steps.ts'
+
+export interface DoctorOptions {
+  /** Spend the refresh token (under the lock) to prove it works, and test the API with the new token. */
+  refresh?: boolean
+  /** Files only: no request leaves the machine. */
+  offline?: boolean
+  /** Per request, in ms (default 10 s). */
+  timeoutMs?: number
+}
+
+/** Clock differences up to this are normal (the Date header has 1 s resolution). */
+const CLOCK_OK_MS = 10_000
+/** Beyond this, token expiry is judged wrongly by more than the refresh margin (60 s). */
+const CLOCK_BAD_MS = 60_000
+
+interface Probe {
+  status: number
+  ms: number
+  /** Server time minus local time, from the Date header. */
+  skewMs: number | undefined
+}
+
+/** Runs every check, handing each step to `report` as soon as it is known. */
+export async function runChecks(
+  io: CliIo,
+  options: DoctorOptions,
+  report: (step: Step) => void,
+): Promise<Step[]> {
+  const steps: Step[] = []
+  const add = (step: Step) => {
+    steps.push(step)
+    report(step)
+  }
+  const fail = (name: string, error: unknown, detail?: string) =>
+    add({
+      name,
+      status: 'fail',
+      detail: detail ?? codeOf(error),
+      fix: messageOf(error),
+      exit: exitCodeFor(error),
+    })
+  const skip = (name: string, why: string) => add({ name, status: 'skip', detail: why })
+  const timeoutMs = options.timeoutMs ?? 10_000
+
+  // 1. The folder
+  let dir: string
+  try {
+    dir = await findConfigDir(io.cwd, io.env)
+    add({
+      name: 'config folder',
+      status: 'pass',
+      detail: `${dir} (${io.env['AAC_CONFIG_DIR']?.trim() ? 'from AAC_CONFIG_DIR' : `the nearest folder with ${URL_FILE}`})`,
+    })
+  } catch (error) {
+    fail('config folder', error, 'not found')
+    return steps
+  }
+
+  // 2. aac_url.txt
+  let url: Pick<AacConfig, 'apiUrl' | 'directUrl' | 'region'> | undefined
+  const urlPath = join(dir, URL_FILE)
+  try {
+    const text = await readText(urlPath)
+    if (text === undefined) {
+      throw new ConfigError(
+        'CONFIG_MISSING',
+        urlPath,
+        `${urlPath} not found: create it with your API URL, the address you see in the browser with "api." in front: https://api.us1.alteryxcloud.com (US), https://api.eu1.alteryxcloud.com (Europe) or https://api.au1.alteryxcloud.com (Australia).`,
+      )
+    }
+    url = parseApiUrl(text, urlPath)
+    add({
+      name: URL_FILE,
+      status: 'pass',
+      detail: `${url.apiUrl} (${url.region ? `region ${url.region}` : 'no region in the host name'}; /v4 calls go to ${url.directUrl})`,
+    })
+  } catch (error) {
+    fail(URL_FILE, error)
+  }
+  const region = url?.region
+
+  // 3. client_id.txt or api_project_id.txt
+  let projectId: string | undefined
+  try {
+    const found = await readClientId(dir)
+    if (!found) {
+      throw new ConfigError(
+        'CONFIG_MISSING',
+        join(dir, CLIENT_ID_FILES[0]),
+        `${join(dir, CLIENT_ID_FILES[0])} not found: create it with the Client ID of your API project from ${apiProjectsPage(region)} (open the project, or create one with "+ New"; api_project_id.txt is accepted too).`,
+      )
+    }
+    projectId = parseProjectId(found.text, found.path, region)
+    add({ name: 'client_id.txt', status: 'pass', detail: `${basename(found.path)}: ${mask(projectId)}` })
+  } catch (error) {
+    fail('client_id.txt', error)
+  }
+
+  // 4. creds.json
+  const credsPath = join(dir, CREDS_FILE)
+  let tokens: StoredTokens | undefined
+  try {
+    const text = await readText(credsPath)
+    if (text === undefined) {
+      throw new ConfigError(
+        'CONFIG_MISSING',
+        credsPath,
+        `${credsPath} not found: generate a token pair at ${apiTokensPage(region)} ("+ Generate") and save it there as {"access_token": "...", "refresh_token": "..."}.`,
+      )
+    }
+    tokens = parseCreds(text, credsPath, region)
+    add(await credsFileStep(dir, credsPath))
+  } catch (error) {
+    fail(CREDS_FILE, error)
+  }
+
+  // 5. The access token's claims
+  let claims: AccessTokenClaims | undefined
+  if (tokens) {
+    const decoded = decodeAccessToken(tokens.accessToken)
+    if (decoded.ok) {
+      claims = decoded.claims
+      const left = claims.exp * 1000 - Date.now()
+      const until = new Date(claims.exp * 1000).toISOString()
+      add({
+        name: 'access token',
+        status: 'pass',
+        detail:
+          left <= 0
+            ? `expired ${duration(left)} ago (${until}): the next call refreshes it, as normal (access tokens live minutes)`
+            : isFresh(claims, Date.now())
+              ? `valid for ${duration(left)} (until ${until})`
+              : `expires in ${duration(left)}: the next call refreshes it`,
+      })
+    }
+  } else {
+    skip('access token', `needs a valid ${CREDS_FILE}`)
+  }
+
+  // 6. Region of aac_url.txt against the token's issuer; 7. whether the refresh token may go to that issuer
+  let endpoint: string | undefined
+  if (claims && url) add(regionStep(url, claims.iss))
+  else skip('region', `needs a valid ${URL_FILE} and ${CREDS_FILE}`)
+  if (claims) {
+    try {
+      endpoint = tokenEndpoint(claims.iss)
+      add({ name: 'token endpoint', status: 'pass', detail: `${endpoint} (${trustReason(endpoint)})` })
+    } catch (error) {
+      fail('token endpoint', error, 'not trusted')
+    }
+  } else {
+    skip('token endpoint', `needs a valid ${CREDS_FILE}`)
+  }
+
+  // 8. The lock beside creds.json
+  add(await checkLock(`${credsPath}.lock`))
+
+  // 9. Network: reachability with timings, and the clock from the server's Date header
+  let apiProbe: Probe | undefined
+  let apiReachable = false
+  if (options.offline) {
+    for (const name of ['token endpoint reachable', 'API host reachable', 'clock'])
+      skip(name, 'skipped (--offline)')
+  } else {
+    if (endpoint) await probeStep('token endpoint reachable', endpoint)
+    else skip('token endpoint reachable', 'needs a trusted token endpoint')
+    if (url) {
+      apiProbe = await probeStep('API host reachable', `${url.apiUrl}/iam/v1/workspaces/current`)
+      apiReachable = apiProbe !== undefined
+      if (url.directUrl !== url.apiUrl) {
+        apiReachable =
+          (await probeStep('direct host reachable', `${url.directUrl}/v4/people/current`)) !== undefined &&
+          apiReachable
+      }
+    } else {
+      skip('API host reachable', `needs a valid ${URL_FILE}`)
+    }
+    if (apiProbe?.skewMs !== undefined) add(clockStep(apiProbe.skewMs, url!.apiUrl))
+    else skip('clock', apiProbe ? 'the server sent no Date header' : 'needs a reachable API host')
+  }
+
+  // 10. The refresh token (only with --refresh), then one real call per host family
+  const config = url && projectId ? { ...url, projectId } : undefined
+  if (!config || !tokens || !claims || !endpoint) {
+    skip('refresh token', 'needs the files above to pass')
+    skip('API calls', 'need the files above to pass')
+    return steps
+  }
+  let source: AccessTokenSource | undefined
+  if (!options.refresh) {
+    skip('refresh token', 'not tested: that spends it. aac doctor --refresh does (safely, under the lock)')
+    if (isFresh(claims, Date.now())) source = storedTokenOnly(tokens.accessToken, credsPath, region)
+  } else if (options.offline) {
+    skip('refresh token', 'skipped (--offline)')
+  } else {
+    const logger = debugLogger(io)
+    const manager: TokenManager = createTokenManager({
+      storage: fileStorage({ path: credsPath }),
+      region,
+      userAgent: USER_AGENT,
+      ...(logger && { logger }),
+    })
+    try {
+      await manager.refresh(io.signal)
+      const expiresAt = manager.state()?.expiresAt
+      add({
+        name: 'refresh token',
+        status: 'pass',
+        detail: `works: rotated under the lock and saved to ${credsPath}${expiresAt ? `; new access token valid for ${duration(expiresAt.getTime() - Date.now())}` : ''}`,
+      })
+      source = manager
+    } catch (error) {
+      fail('refresh token', error)
+    }
+  }
+  if (options.offline) {
+    skip('API calls', 'skipped (--offline)')
+  } else if (!apiReachable) {
+    skip('API calls', 'need a reachable API host')
+  } else if (!source) {
+    skip(
+      'API calls',
+      options.refresh
+        ? 'need a working token'
+        : 'the access token has expired: aac doctor --refresh renews it (under the lock) and tests the calls',
+    )
+  } else {
+    const client = createClient({
+      config,
+      tokens: source,
+      userAgent: USER_AGENT,
+      timeoutMs,
+      retry: { retries: 0 },
+    })
+    const signal = io.signal ? { signal: io.signal } : {}
+    await callStep('gateway call', '/iam/v1/workspaces/current', async () => {
+      const workspace = await client.get<Record<string, unknown>>('/iam/v1/workspaces/current', signal)
+      return `workspace ${JSON.stringify(workspace['name'] ?? '?')} (id ${String(workspace['id'] ?? '?')})`
+    })
+    await callStep('direct call', '/v4/people/current', async () => {
+      const person = await client.get<Record<string, unknown>>('/v4/people/current', signal)
+      return `you are ${String(person['name'] ?? '?')}${person['email'] ? ` <${String(person['email'])}>` : ''}`
+    })
+  }
+  return steps
+
+  async function probeStep(name: string, target: string): Promise<Probe | undefined> {
+    try {
+      const answer = await probe(target, timeoutMs, io.signal)
+      const origin = new URL(target).origin
+      if (answer.status >= 500) {
+        add({
+          name,
+          status: 'warn',
+          detail: `${origin} answered ${answer.status} in ${Math.round(answer.ms)} ms`,
+          fix: `The service answered with a server error: try again in a few minutes.`,
+        })
+      } else {
+        add({
+          name,
+          status: 'pass',
+          detail: `${origin} answered ${answer.status} in ${Math.round(answer.ms)} ms`,
+        })
+      }
+      return answer
+    } catch (error) {
+      fail(name, error, 'no answer')
+      return undefined
+    }
+  }
+
+  async function callStep(name: string, path: string, call: () => Promise<string>): Promise<void> {
+    const started = performance.now()
+    try {
+      const what = await call()
+      add({
+        name,
+        status: 'pass',
+        detail: `GET ${path}: ${what} in ${Math.round(performance.now() - started)} ms`,
+      })
+    } catch (error) {
+      fail(name, error)
+    }
+  }
+}
+
+/** The files are valid; also check that the refresh can write (atomically, beside creds.json) and who can read. */
+async function credsFileStep(dir: string, credsPath: string): Promise<Step> {
+  const name = CREDS_FILE
+  try {
+    await access(dir, constants.W_OK)
+  } catch {
+    return {
+      name,
+      status: 'fail',
+      detail: `${dir} is not writable`,
+      fix: `A refresh writes the new pair to a temporary file in ${dir} and renames it over ${credsPath}; make that folder writable for this user.`,
+      exit: EXIT.STORAGE,
+    }
+  }
+  const mode = (await stat(credsPath)).mode
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    return {
+      name,
+      status: 'warn',
+      detail: `both tokens present, but readable by other users (mode ${(mode & 0o777).toString(8)})`,
+      fix: `chmod 600 ${credsPath} (the toolkit writes it so after its next refresh).`,
+    }
+  }
+  return { name, status: 'pass', detail: 'both tokens present' }
+}
+
+/** `pingauth-eu1.alteryxcloud.com` names its region; plain `pingauth` does not (it serves more than one). */
+function regionStep(url: Pick<AacConfig, 'apiUrl' | 'region'>, issuer: string): Step {
+  const name = 'region'
+  let host: string
+  try {
+    host = new URL(issuer).hostname.toLowerCase()
+  } catch {
+    return { name, status: 'skip', detail: 'the token names no issuer URL' }
+  }
+  const issuerRegion = /^pingauth-([a-z]{2}\d+)\.alteryxcloud\.com$/.exec(host)?.[1]
+  const alteryxIssuer = host === 'alteryxcloud.com' || host.endsWith('.alteryxcloud.com')
+  if (issuerRegion && url.region && issuerRegion !== url.region) {
+    return {
+      name,
+      status: 'fail',
+      detail: `tokens from ${issuerRegion} (${host}), aac_url.txt for ${url.region}`,
+      fix: `creds.json holds tokens issued by ${host} (region ${issuerRegion}), but aac_url.txt points at ${url.apiUrl} (region ${url.region}). If your workspace is in ${issuerRegion}, write https://api.${issuerRegion}.alteryxcloud.com in aac_url.txt; otherwise generate a new pair at ${apiTokensPage(url.region)}.`,
+      exit: EXIT.CONFIG,
+    }
+  }
+  if (alteryxIssuer !== (url.region !== undefined)) {
+    return {
+      name,
+      status: 'warn',
+      detail: `tokens issued by ${host}, API at ${url.apiUrl}`,
+      fix: alteryxIssuer
+        ? `These are Alteryx Cloud tokens, but aac_url.txt points at ${url.apiUrl}: write your region's API URL (https://api.us1.alteryxcloud.com…) unless that host is a proxy you meant to use.`
+        : `aac_url.txt points at Alteryx Cloud, but the tokens come from ${host}: generate a pair at ${apiTokensPage(url.region)}.`,
+    }
+  }
+  return {
+    name,
+    status: 'pass',
+    detail: issuerRegion
+      ? `tokens and aac_url.txt both for ${issuerRegion}`
+      : `tokens issued by ${host}${url.region ? `, API in ${url.region}` : ''}`,
+  }
+}
+
+function trustReason(endpoint: string): string {
+  const url = new URL(endpoint)
+  if (url.protocol === 'https:' && url.hostname.endsWith('alteryxcloud.com'))
+    return 'trusted: https on *.alteryxcloud.com'
+  return 'trusted: a loopback address, for local tests'
+}
+
+export function clockStep(skewMs: number, apiUrl: string): Step {
+  const name = 'clock'
+  const host = new URL(apiUrl).host
+  const how = `${duration(skewMs)} ${skewMs > 0 ? 'behind' : 'ahead of'} ${host}`
+  if (Math.abs(skewMs) <= CLOCK_OK_MS)
+    return { name, status: 'pass', detail: `within ${duration(CLOCK_OK_MS)} of ${host}'s clock` }
+  const fix = `This computer's clock is ${how}. Tokens are judged fresh by their expiry time, so a wrong clock ${skewMs < 0 ? 'makes the toolkit refresh too early (on every call once it is minutes ahead)' : 'makes it send expired tokens and depend on the 401 to renew them'}. Turn on network time (Linux: timedatectl set-ntp true; macOS: System Settings > General > Date & Time; Windows: Settings > Time & language > Sync now).`
+  if (Math.abs(skewMs) <= CLOCK_BAD_MS) return { name, status: 'warn', detail: how, fix }
+  return { name, status: 'fail', detail: how, fix, exit: EXIT.CONFIG }
+}
+
+/**
+ * Server time minus local time: the Date header is truncated to the second, so the server's clock read
+ * somewhere in [date, date + 1 s) while the request was in flight.
+ */
+export function clockSkew(dateHeader: string | null, sentAt: number, receivedAt: number): number | undefined {
+  const date = dateHeader ? Date.parse(dateHeader) : Number.NaN
+  if (Number.isNaN(date)) return undefined
+  return Math.round(date + 500 - (sentAt + receivedAt) / 2)
+}
+
+/** An unauthenticated GET: any HTTP answer proves the host is reachable; no token or secret is sent. */
+async function probe(target: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Probe> {
+  const timeout = AbortSignal.timeout(timeoutMs)
+  const sentAt = Date.now()
+  const started = performance.now()
+  let response: Response
+  try {
+    response = await fetch(target, {
+      headers: { accept: 'application/json', 'user-agent': USER_AGENT },
+      redirect: 'manual',
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    })
+  } catch (error) {
+    throw describeFetchFailure(error, target, {
+      method: 'GET',
+      ...(timeout.aborted && { reason: 'timeout' as const, timeoutMs }),
+    })
+  }
+  const ms = performance.now() - started
+  const receivedAt = Date.now()
+  await response.body?.cancel().catch(() => undefined)
+  return { status: response.status, ms, skewMs: clockSkew(response.headers.get('date'), sentAt, receivedAt) }
+}
+
+/**
+ * The access token from creds.json, never refreshed: without --refresh the doctor must not spend the refresh
+ * token, so a 401 becomes a diagnosis instead of a renewal.
+ */
+function storedTokenOnly(
+  accessToken: string,
+  credsPath: string,
+  region: string | undefined,
+): AccessTokenSource {
+  return {
+    getAccessToken: async () => accessToken,
+    renewAccessToken: async () => {
+      throw new AacError(
+        'UNAUTHORIZED',
+        `The API rejected the access token in ${credsPath} although it has not expired: it may have been revoked. aac doctor --refresh renews it; if that fails, generate a new pair at ${apiTokensPage(region)}.`,
+      )
+    },
+  }
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return undefined
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      path,
+      `${path} cannot be read (${(error as { code?: string }).code ?? String(error)}): check its permissions.`,
+    )
+  }
+}
+
+/** client_id.txt wins over api_project_id.txt, unless it is blank. */
+async function readClientId(dir: string): Promise<{ path: string; text: string } | undefined> {
+  let blank: { path: string; text: string } | undefined
+  for (const name of CLIENT_ID_FILES) {
+    const path = join(dir, name)
+    const text = await readText(path)
+    if (text === undefined) continue
+    if (text.replace(/^\uFEFF/, '').trim() !== '') return { path, text }
+    blank ??= { path, text }
+  }
+  return blank
+}
+
+/** The project id is not a secret like a token, but there is no need to print all of it. */
+function mask(value: string): string {
+  return value.length > 10 ? `${value.slice(0, 6)}…${value.slice(-2)}` : value
+}
+
+function codeOf(error: unknown): string {
+  return isAacError(error) ? error.code : error instanceof Error ? error.name : 'error'
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,65 @@
+/**
+ * Exit codes, so scripts can tell what kind of failure happened without parsing messages. Part of the
+ * command's interface: documented in `aac --help` and the README, never renumbered.
+ */
+
+import { type AacErrorCode, isAacError } from '@aac/core'
+
+export const EXIT = {
+  OK: 0,
+  /** The API answered with an error, or anything not listed below. */
+  ERROR: 1,
+  /** Bad command line. */
+  USAGE: 2,
+  /** aac_url.txt, client_id.txt or creds.json is missing or wrong (including an API project id the API rejects). */
+  CONFIG: 3,
+  /** The tokens cannot be used or renewed: generate a new pair in the web app. */
+  AUTH: 4,
+  /** No answer: network, TLS (corporate proxy), timeout. */
+  NETWORK: 5,
+  /** creds.json or its lock could not be read, written or locked. */
+  STORAGE: 6,
+  /** Ctrl-C. */
+  INTERRUPTED: 130,
+} as const
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  success
+  1  the API answered with an error (or any other failure)
+  2  usage error (unknown option, bad -f/-H syntax)
+  3  configuration: aac_url.txt, client_id.txt or creds.json missing or wrong
+  4  authentication: the tokens cannot be used or renewed; generate a new pair
+  5  network: unreachable host, TLS (corporate proxy) or timeout
+  6  storage: creds.json or its lock file could not be read, written or locked
+  130 interrupted (Ctrl-C)`
+
+/** A mistake on the command line. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+const BY_CODE: Partial<Record<AacErrorCode, number>> = {
+  CONFIG_MISSING: EXIT.CONFIG,
+  CONFIG_INVALID: EXIT.CONFIG,
+  // The gateway's 401s are about client_id.txt, not the token.
+  INVALID_API_KEY: EXIT.CONFIG,
+  MISSING_API_KEY: EXIT.CONFIG,
+  REAUTH_REQUIRED: EXIT.AUTH,
+  TOKEN_REFRESH_FAILED: EXIT.AUTH,
+  UNTRUSTED_TOKEN_ENDPOINT: EXIT.AUTH,
+  UNAUTHORIZED: EXIT.AUTH,
+  NETWORK_ERROR: EXIT.NETWORK,
+  TLS_ERROR: EXIT.NETWORK,
+  TIMEOUT: EXIT.NETWORK,
+  ABORTED: EXIT.INTERRUPTED,
+  STORAGE_ERROR: EXIT.STORAGE,
+  LOCK_TIMEOUT: EXIT.STORAGE,
+  TOKENS_NOT_SAVED: EXIT.STORAGE,
+}
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.USAGE
+  if (isAacError(error)) return BY_CODE[error.code] ?? EXIT.ERROR
+  return EXIT.ERROR
+}

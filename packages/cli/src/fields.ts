@@ -1,0 +1,123 @@
+/**
+ * `aac api` arguments: `-f key=value` (a string), `-F key=value` (typed: numbers, true, false, null,
+ * `@file`), nested keys `a[b]=1` and `list[]=x` for JSON bodies, and `-H 'name: value'` headers. Same
+ * conventions as `gh api`.
+ */
+
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import type { Query } from '@aac/core'
+import { UsageError } from './exit-codes.ts'
+
+export interface Field {
+  key: string
+  value: string | number | boolean | null
+}
+
+/** Splits `key=value`; the value may itself contain `=`. */
+function split(arg: string, flag: string): [string, string] {
+  const at = arg.indexOf('=')
+  if (at <= 0) throw new UsageError(`${flag} ${arg}: expected key=value, like ${flag} limit=100`)
+  return [arg.slice(0, at), arg.slice(at + 1)]
+}
+
+export function rawField(arg: string): Field {
+  const [key, value] = split(arg, '-f')
+  return { key, value }
+}
+
+/** `-F`: JSON literals (numbers, true, false, null) become themselves; `@path` is the file's text. */
+export async function typedField(arg: string, cwd: string): Promise<Field> {
+  const [key, text] = split(arg, '-F')
+  if (text === 'true' || text === 'false') return { key, value: text === 'true' }
+  if (text === 'null') return { key, value: null }
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return { key, value: Number(text) }
+  if (text.startsWith('@')) {
+    const path = text.slice(1)
+    try {
+      return { key, value: await readFile(resolve(cwd, path), 'utf8') }
+    } catch (error) {
+      throw new UsageError(
+        `-F ${key}=@${path}: cannot read ${path} (${(error as { code?: string }).code ?? error})`,
+      )
+    }
+  }
+  return { key, value: text }
+}
+
+/** For GET: every field a query parameter, repeated keys repeated. */
+export function fieldsToQuery(fields: readonly Field[]): Query {
+  const query: Record<string, string[]> = {}
+  for (const { key, value } of fields) {
+    query[key] = [...(query[key] ?? []), String(value)]
+  }
+  return Object.fromEntries(
+    Object.entries(query).map(([key, values]) => [key, values.length === 1 ? values[0] : values]),
+  )
+}
+
+/** For writes: a JSON object; `a[b]=1` nests, `tags[]=x` appends. */
+export function fieldsToBody(fields: readonly Field[]): Record<string, unknown> {
+  const body: Record<string, unknown> = {}
+  for (const { key, value } of fields) {
+    const path = parseKey(key)
+    let target: Record<string, unknown> | unknown[] = body
+    for (let i = 0; i < path.length; i++) {
+      const part = path[i]!
+      const last = i === path.length - 1
+      const nextIsArray = !last && path[i + 1] === ''
+      if (Array.isArray(target)) {
+        if (part !== '') throw new UsageError(`-f ${key}: "[]" can only be followed by "[]" or end the key`)
+        if (last) target.push(value)
+        else {
+          const child: Record<string, unknown> | unknown[] = nextIsArray ? [] : {}
+          target.push(child)
+          target = child
+        }
+        continue
+      }
+      if (last) {
+        target[part] = value
+        break
+      }
+      const existing: unknown = target[part]
+      const fits = nextIsArray ? Array.isArray(existing) : isObject(existing)
+      if (existing !== undefined && !fits) {
+        throw new UsageError(`-f ${key}: "${part}" is already set to a value of another kind`)
+      }
+      const child: Record<string, unknown> | unknown[] =
+        (existing as Record<string, unknown> | unknown[] | undefined) ?? (nextIsArray ? [] : {})
+      target[part] = child
+      target = child
+    }
+  }
+  return body
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** `a[b][]` → ['a', 'b', '']. */
+function parseKey(key: string): string[] {
+  const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key)
+  if (!match) throw new UsageError(`-f ${key}: keys look like name, name[sub] or name[]`)
+  const parts = [match[1]!]
+  for (const [, inner] of match[2]!.matchAll(/\[([^[\]]*)\]/g)) parts.push(inner!)
+  return parts
+}
+
+/** `-H 'name: value'`. Authorization is the managed token's: refuse to let a header replace it. */
+export function parseHeader(arg: string): [string, string] {
+  const at = arg.indexOf(':')
+  const name = at > 0 ? arg.slice(0, at).trim() : ''
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new UsageError(`-H ${arg}: expected 'name: value', like -H 'Accept: text/csv'`)
+  }
+  if (name.toLowerCase() === 'authorization') {
+    throw new UsageError(
+      '-H Authorization: aac sends your access token itself (from creds.json); drop this header.',
+    )
+  }
+  return [name, arg.slice(at + 1).trim()]
+}

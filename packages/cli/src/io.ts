@@ -1,0 +1,53 @@
+/**
+ * What a command may touch of the outside world, passed in so that tests run the CLI in-process with fake
+ * streams and environment, and `main.ts` wires the real ones.
+ */
+
+import * as util from 'node:util'
+
+/** The part of a writable stream the CLI uses. */
+export interface Output {
+  write(text: string): unknown
+  /** True on a terminal: pretty colours and progress lines. */
+  isTTY?: boolean | undefined
+}
+
+export interface CliIo {
+  stdout: Output
+  stderr: Output
+  /** For `aac api --input -`. */
+  stdin: AsyncIterable<Uint8Array | string>
+  env: Record<string, string | undefined>
+  cwd: string
+  /** Aborted on Ctrl-C: requests and lock waits stop, and the lock is released. */
+  signal?: AbortSignal | undefined
+}
+
+export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'blue' | 'cyan' | 'magenta' | 'gray'
+export type Paint = (style: Style | Style[], text: string) => string
+
+/**
+ * Colour on a terminal only. FORCE_COLOR (anything but 0/false) forces it on, NO_COLOR (non-empty) turns it
+ * off, and TERM=dumb means the terminal cannot show it.
+ */
+export function wantsColour(stream: Output, env: Record<string, string | undefined>): boolean {
+  const force = env['FORCE_COLOR']
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false'
+  if (env['NO_COLOR']) return false
+  return stream.isTTY === true && env['TERM'] !== 'dumb'
+}
+
+const styleText = (util as { styleText?: typeof util.styleText }).styleText
+
+/** A painter for one stream: styleText when colour is wanted (and Node has it), the plain text otherwise. */
+export function painter(stream: Output, env: Record<string, string | undefined>): Paint {
+  if (!wantsColour(stream, env) || typeof styleText !== 'function') return (_style, text) => text
+  // We decided already; styleText's own check looks at process.stdout, which may not be this stream.
+  return (style, text) => styleText(style, text, { validateStream: false })
+}
+
+/** Whether to print debug lines and stack traces. */
+export function debugEnabled(env: Record<string, string | undefined>): boolean {
+  const value = env['AAC_DEBUG']
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
+}

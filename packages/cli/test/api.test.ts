@@ -1,0 +1,102 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ANSI, aac, aacInProcess, stripAnsi, useCloud } from './helpers.ts'
+
+const fake = useCloud()
+
+const envFor = (dir: string, extra: Record<string, string> = {}) => ({ AAC_CONFIG_DIR: dir, ...extra })
+
+describe('aac api', () => {
+  it('prints the JSON answer, indented and without colour when piped', async () => {
+    const dir = await fake.configDir()
+    const result = await aac(['api', '/iam/v1/workspaces/current'], { env: envFor(dir) })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    const workspace = JSON.parse(result.stdout) as { id: number; name: string }
+    expect(workspace).toMatchObject({ id: 31429, name: 'Fake Workspace' })
+    expect(result.stdout).toBe(`${JSON.stringify(workspace, null, 2)}\n`)
+    expect(result.stdout).not.toMatch(ANSI)
+  })
+
+  it('colours a terminal unless NO_COLOR or TERM=dumb; FORCE_COLOR forces colour into a pipe', async () => {
+    const dir = await fake.configDir()
+    const path = '/v4/people/current'
+    const plain = await aacInProcess(['api', path], { env: envFor(dir) })
+    const tty = await aacInProcess(['api', path], { env: envFor(dir), tty: true })
+    const noColor = await aacInProcess(['api', path], { env: envFor(dir, { NO_COLOR: '1' }), tty: true })
+    const dumb = await aacInProcess(['api', path], { env: envFor(dir, { TERM: 'dumb' }), tty: true })
+    const forced = await aac(['api', path], { env: envFor(dir, { FORCE_COLOR: '1' }) })
+    expect(tty.stdout).toMatch(ANSI)
+    expect(forced.stdout).toMatch(ANSI)
+    for (const result of [plain, noColor, dumb]) {
+      expect(result.code).toBe(0)
+      expect(result.stdout).not.toMatch(ANSI)
+    }
+    // Colour changes nothing but the escapes.
+    expect(stripAnsi(tty.stdout)).toBe(plain.stdout)
+    expect(stripAnsi(forced.stdout)).toBe(plain.stdout)
+  })
+
+  it('--paginate walks all 137 people into one array; progress only on a terminal', async () => {
+    const dir = await fake.configDir()
+    fake.cloud.reset()
+    const result = await aac(['api', '/v4/people', '--paginate', '-f', 'limit=25'], { env: envFor(dir) })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    const people = JSON.parse(result.stdout) as Array<{ id: number }>
+    expect(people).toHaveLength(137)
+    expect(new Set(people.map((p) => p.id)).size).toBe(137)
+    expect(fake.cloud.stats().byRoute['GET /v4/people']).toBe(6)
+
+    const tty = await aacInProcess(['api', '/v4/people', '--paginate'], { env: envFor(dir), tty: true })
+    expect(JSON.parse(stripAnsi(tty.stdout))).toHaveLength(137)
+    expect(tty.stderr).toContain('fetched 137 of 137')
+  })
+
+  it('sends fields as the query of a GET and as a JSON body (typed, nested) of a POST; --input - reads stdin', async () => {
+    const dir = await fake.configDir()
+    const page = await aacInProcess(['api', '/v4/people', '-f', 'limit=3', '-f', 'offset=10'], {
+      env: envFor(dir),
+    })
+    expect((JSON.parse(page.stdout) as { data: Array<{ id: number }> }).data.map((p) => p.id)).toEqual([
+      11, 12, 13,
+    ])
+
+    const started = await aac(['api', '-X', 'POST', '/v4/jobGroups', '-F', 'wrangledDataset[id]=1'], {
+      env: envFor(dir),
+    })
+    expect(started.code).toBe(0)
+    const { id } = JSON.parse(started.stdout) as { id: number }
+    const status = await aacInProcess(['api', `/v4/jobGroups/${id}/status`], { env: envFor(dir) })
+    expect(status.stdout).toBe('"Pending"\n')
+
+    const fromStdin = await aac(['api', '/v4/jobGroups', '--input', '-'], {
+      env: envFor(dir),
+      input: '{"wrangledDataset":{"id":2}}',
+    })
+    expect(fromStdin.code).toBe(0)
+    expect(JSON.parse(fromStdin.stdout)).toMatchObject({ reason: 'JobStarted' })
+
+    const bodyFile = join(dir, 'body.json')
+    await writeFile(bodyFile, '{"wrangledDataset":{"id":"one"}}')
+    const invalid = await aacInProcess(['api', '/v4/jobGroups', '--input', bodyFile, '-H', 'X-Trace: 1'], {
+      env: envFor(dir),
+    })
+    expect(invalid.code).toBe(1)
+    expect(invalid.stderr).toContain('wrangledDataset.id must be an integer')
+  })
+
+  it('--include shows the status line and headers, for errors too', async () => {
+    const dir = await fake.configDir()
+    const ok = await aacInProcess(['api', '-i', '/v4/people/current'], { env: envFor(dir) })
+    const [head, body] = ok.stdout.split('\n\n')
+    expect(head).toMatch(/^HTTP 200 OK\n/)
+    expect(head).toMatch(/\ncontent-type: application\/json/)
+    expect(JSON.parse(body!)).toMatchObject({ id: 51 })
+
+    const missing = await aacInProcess(['api', '-i', '/v4/jobGroups/999999'], { env: envFor(dir) })
+    expect(missing.code).toBe(1)
+    expect(missing.stdout).toMatch(/^HTTP 404 Not Found\n/)
+    expect(missing.stdout).toContain('JobGroup with id 999999 does not exist')
+    expect(missing.stderr).toMatch(/^error \[NOT_FOUND\]/)
+  })
+})

@@ -1,0 +1,107 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { fieldsToBody, fieldsToQuery, parseHeader, rawField, typedField } from '../src/fields.ts'
+import { painter, wantsColour } from '../src/io.ts'
+import { renderBody, renderJson } from '../src/json.ts'
+
+const plain = (_style: unknown, text: string) => text
+
+describe('fields and headers', () => {
+  it('-F types JSON literals and reads @file; -f keeps strings', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aac-fields-'))
+    await writeFile(join(dir, 'note.txt'), 'from a file\n')
+    const typed = await Promise.all(
+      [
+        'n=28629',
+        'x=-1.5e3',
+        'yes=true',
+        'no=false',
+        'nothing=null',
+        'word=hello',
+        'eq=a=b',
+        'note=@note.txt',
+      ].map((arg) => typedField(arg, dir)),
+    )
+    expect(Object.fromEntries(typed.map((f) => [f.key, f.value]))).toEqual({
+      n: 28629,
+      x: -1500,
+      yes: true,
+      no: false,
+      nothing: null,
+      word: 'hello',
+      eq: 'a=b',
+      note: 'from a file\n',
+    })
+    expect(rawField('n=28629')).toEqual({ key: 'n', value: '28629' })
+    expect(() => rawField('novalue')).toThrow(/expected key=value/)
+    await expect(typedField('x=@missing.txt', dir)).rejects.toThrow(/cannot read missing\.txt/)
+    await rm(dir, { recursive: true })
+  })
+
+  it('builds nested JSON bodies and repeated query parameters', () => {
+    const fields = [
+      { key: 'wrangledDataset[id]', value: 7 },
+      { key: 'overrides[execution]', value: 'photon' },
+      { key: 'tags[]', value: 'a' },
+      { key: 'tags[]', value: 'b' },
+      { key: 'name', value: 'x' },
+    ]
+    expect(fieldsToBody(fields)).toEqual({
+      wrangledDataset: { id: 7 },
+      overrides: { execution: 'photon' },
+      tags: ['a', 'b'],
+      name: 'x',
+    })
+    expect(() =>
+      fieldsToBody([
+        { key: 'a', value: 1 },
+        { key: 'a[b]', value: 2 },
+      ]),
+    ).toThrow(/already set/)
+    expect(() => fieldsToBody([{ key: 'a]b', value: 1 }])).toThrow(/keys look like/)
+    expect(
+      fieldsToQuery([
+        { key: 'id', value: 1 },
+        { key: 'id', value: 2 },
+        { key: 'limit', value: 5 },
+      ]),
+    ).toEqual({
+      id: ['1', '2'],
+      limit: '5',
+    })
+  })
+
+  it("parses 'name: value' headers and refuses to replace the Authorization header", () => {
+    expect(parseHeader('Accept:  text/csv ')).toEqual(['Accept', 'text/csv'])
+    expect(parseHeader('x-a: b: c')).toEqual(['x-a', 'b: c'])
+    expect(() => parseHeader('no colon')).toThrow(/expected 'name: value'/)
+    expect(() => parseHeader('authorization: Bearer x')).toThrow(/aac sends your access token itself/)
+  })
+})
+
+describe('output', () => {
+  it('renders JSON exactly like JSON.stringify(value, null, 2) when not painting', () => {
+    const value = { a: [1, 'two', null, true, { b: [] }, []], c: {}, d: 'quote "x"', e: -0.5, f: undefined }
+    expect(renderJson(value, plain)).toBe(JSON.stringify(value, null, 2))
+    expect(renderJson([], plain)).toBe('[]')
+    expect(renderBody('"Complete"', 'text/plain', plain)).toBe('"Complete"\n')
+    expect(renderBody('Complete', 'application/json', plain)).toBe('"Complete"\n')
+    expect(renderBody(undefined, 'application/json', plain)).toBe('')
+  })
+
+  it('decides colour from FORCE_COLOR, NO_COLOR, TERM and whether the stream is a terminal', () => {
+    const tty = { write: () => true, isTTY: true }
+    const pipe = { write: () => true, isTTY: false }
+    expect(wantsColour(tty, {})).toBe(true)
+    expect(wantsColour(pipe, {})).toBe(false)
+    expect(wantsColour(tty, { NO_COLOR: '1' })).toBe(false)
+    expect(wantsColour(tty, { NO_COLOR: '' })).toBe(true)
+    expect(wantsColour(tty, { TERM: 'dumb' })).toBe(false)
+    expect(wantsColour(pipe, { FORCE_COLOR: '1' })).toBe(true)
+    expect(wantsColour(tty, { FORCE_COLOR: '0' })).toBe(false)
+    expect(painter(tty, {})('green', 'x')).toBe('\u001b[32mx\u001b[39m')
+    expect(painter(pipe, {})('green', 'x')).toBe('x')
+  })
+})

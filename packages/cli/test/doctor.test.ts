@@ -1,0 +1,251 @@
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { makeJwt } from '../../core/test/tokens.ts'
+import { clockSkew, clockStep } from '../src/doctor/checks.ts'
+import type { Step } from '../src/doctor/steps.ts'
+import { aac, aacInProcess, useCloud } from './helpers.ts'
+
+const fake = useCloud()
+
+interface Report {
+  ok: boolean
+  exitCode: number
+  steps: Step[]
+}
+
+async function doctor(dir: string, ...args: string[]): Promise<{ code: number; report: Report }> {
+  const result = await aacInProcess(['doctor', '--json', ...args], { env: { AAC_CONFIG_DIR: dir } })
+  const report = JSON.parse(result.stdout) as Report
+  expect(report.exitCode).toBe(result.code)
+  return { code: result.code, report }
+}
+
+const step = (report: Report, name: string) => report.steps.find((s) => s.name === name)
+
+/** Writes one file of a good config over with `text`. */
+async function broken(file: string, text: string, opts: { expired?: boolean } = {}): Promise<string> {
+  const dir = await fake.configDir(opts)
+  await writeFile(join(dir, file), text)
+  return dir
+}
+
+const creds = (accessToken: string, refreshToken = 'a-refresh-token') =>
+  JSON.stringify({ access_token: accessToken, refresh_token: refreshToken })
+
+describe('aac doctor', () => {
+  it('passes every step on a good config, as a checklist, without spending the refresh token', async () => {
+    const dir = await fake.configDir()
+    await chmod(join(dir, 'creds.json'), 0o600)
+    const before = await readFile(join(dir, 'creds.json'), 'utf8')
+    fake.cloud.reset()
+    const result = await aac(['doctor'], { env: { AAC_CONFIG_DIR: dir } })
+    expect(result.code).toBe(0)
+    for (const name of [
+      'config folder',
+      'aac_url.txt',
+      'client_id.txt',
+      'creds.json',
+      'access token',
+      'region',
+      'token endpoint',
+      'lock file',
+      'token endpoint reachable',
+      'API host reachable',
+      'clock',
+      'gateway call',
+      'direct call',
+    ]) {
+      expect(result.stdout).toMatch(new RegExp(`✔ ${name.replace('.', '\\.')} +\\S`))
+    }
+    expect(result.stdout).toContain('workspace "Fake Workspace"')
+    expect(result.stdout).toMatch(/- refresh token +not tested: that spends it\. aac doctor --refresh does/)
+    expect(result.stdout).toContain('Everything needed works.')
+    expect(result.stdout).not.toContain('✘')
+    expect(fake.cloud.stats().refreshes).toBe(0)
+    expect(await readFile(join(dir, 'creds.json'), 'utf8')).toBe(before)
+  })
+
+  it('with an expired access token: still exit 0, no refresh, and says how to test the calls', async () => {
+    const dir = await fake.configDir({ expired: true })
+    fake.cloud.reset()
+    const { code, report } = await doctor(dir)
+    expect(code).toBe(0)
+    // Pasted by hand, creds.json is usually readable by others: worth a warning, not a failure.
+    expect(step(report, 'creds.json')).toMatchObject({
+      status: 'warn',
+      fix: expect.stringMatching(/^chmod 600 /),
+    })
+    expect(step(report, 'access token')?.detail).toMatch(/^expired .* the next call refreshes it/)
+    expect(step(report, 'API calls')).toMatchObject({
+      status: 'skip',
+      detail: expect.stringContaining('--refresh'),
+    })
+    expect(fake.cloud.stats().refreshes).toBe(0)
+
+    const refreshed = await doctor(dir, '--refresh')
+    expect(refreshed.code).toBe(0)
+    expect(step(refreshed.report, 'refresh token')?.status).toBe('pass')
+    expect(step(refreshed.report, 'gateway call')?.status).toBe('pass')
+    expect(fake.cloud.stats().refreshes).toBe(1)
+  })
+
+  it('names the failing step and its fix for each broken setup, with the exit code of its kind', async () => {
+    const { accessToken } = fake.cloud.issueTokens()
+    const eu = await fake.configDir()
+    await writeFile(join(eu, 'aac_url.txt'), 'https://api.us1.alteryxcloud.com\n')
+    await writeFile(
+      join(eu, 'creds.json'),
+      creds(makeJwt({ iss: 'https://pingauth-eu1.alteryxcloud.com/as' })),
+    )
+    const heldLock = await fake.configDir()
+    await writeFile(
+      join(heldLock, 'creds.json.lock'),
+      JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        token: 't',
+        time: Date.now() - 45_000,
+        runtime: 'node',
+      }),
+    )
+    const linkedLock = await fake.configDir()
+    await symlink(join(linkedLock, 'nowhere'), join(linkedLock, 'creds.json.lock'))
+    const missingDir = join(await fake.tempDir(), 'missing')
+    const emptyDir = await fake.tempDir()
+    await mkdir(join(emptyDir, 'sub'))
+
+    const cases: Array<{ dir: string; args?: string[]; step: string; fix: RegExp; exit: number }> = [
+      {
+        dir: missingDir,
+        step: 'config folder',
+        fix: /AAC_CONFIG_DIR is set to .*, which is not a folder/,
+        exit: 3,
+      },
+      {
+        dir: emptyDir,
+        step: 'aac_url.txt',
+        fix: /aac_url\.txt not found: create it with your API URL/,
+        exit: 3,
+      },
+      {
+        dir: await broken('aac_url.txt', 'https://us1.alteryxcloud.com\n'),
+        args: ['--offline'],
+        step: 'aac_url.txt',
+        fix: /the web app's address, not the API's: write https:\/\/api\.us1\.alteryxcloud\.com/,
+        exit: 3,
+      },
+      {
+        dir: await broken('client_id.txt', '\n'),
+        args: ['--offline'],
+        step: 'client_id.txt',
+        fix: /client_id\.txt is empty: paste the Client ID of your API project/,
+        exit: 3,
+      },
+      {
+        dir: await broken('creds.json', creds('Your access token here', 'Your refresh token here')),
+        args: ['--offline'],
+        step: 'creds.json',
+        fix: /still holds the placeholder tokens: generate a token pair/,
+        exit: 3,
+      },
+      {
+        dir: await broken('creds.json', '{"access_token": "eyJ…",'),
+        args: ['--offline'],
+        step: 'creds.json',
+        fix: /creds\.json is not valid JSON/,
+        exit: 3,
+      },
+      {
+        dir: await broken('creds.json', creds('not-a-jwt')),
+        args: ['--offline'],
+        step: 'creds.json',
+        fix: /is not a JWT .*copy the whole access token again/,
+        exit: 3,
+      },
+      {
+        dir: eu,
+        args: ['--offline'],
+        step: 'region',
+        fix: /region eu1.*write https:\/\/api\.eu1\.alteryxcloud\.com in aac_url\.txt/,
+        exit: 3,
+      },
+      {
+        dir: await broken('creds.json', creds(makeJwt({ iss: 'https://login.example.com/as' }))),
+        step: 'token endpoint',
+        fix: /Refusing to send the refresh token to https:\/\/login\.example\.com/,
+        exit: 4,
+      },
+      {
+        dir: await broken('creds.json', creds(makeJwt({ iss: 'http://127.0.0.1:9/as' }))),
+        step: 'token endpoint reachable',
+        fix: /127\.0\.0\.1:9/,
+        exit: 5,
+      },
+      {
+        dir: await broken('aac_url.txt', 'http://127.0.0.1:9\n'),
+        step: 'API host reachable',
+        fix: /127\.0\.0\.1:9/,
+        exit: 5,
+      },
+      {
+        dir: await broken('client_id.txt', 'someone-elses-project\n'),
+        step: 'gateway call',
+        fix: /client_id\.txt/,
+        exit: 3,
+      },
+      { dir: heldLock, step: 'lock file', fix: /seems stuck.*Stop it \(kill \d+\)/, exit: 6 },
+      { dir: linkedLock, step: 'lock file', fix: /delete the link/, exit: 6 },
+      {
+        dir: await broken('creds.json', creds(accessToken, 'already-spent')),
+        args: ['--refresh'],
+        step: 'refresh token',
+        fix: /invalid_grant.*Generate a new pair at/,
+        exit: 4,
+      },
+    ]
+    fake.cloud.reset()
+    for (const { dir, args = [], step: name, fix, exit } of cases) {
+      const { code, report } = await doctor(dir, ...args)
+      const failed = report.steps.filter((s) => s.status === 'fail')
+      expect({ name, failed: failed.map((s) => s.name) }).toEqual({
+        name,
+        failed: expect.arrayContaining([name]),
+      })
+      expect(step(report, name)?.fix).toMatch(fix)
+      expect({ name, code }).toEqual({ name, code: exit })
+      expect(report.ok).toBe(false)
+    }
+    // Only the --refresh case was allowed to try a refresh (and it was refused).
+    expect(fake.cloud.stats().refreshes).toBe(0)
+    expect(fake.cloud.stats().invalidGrants).toBe(1)
+  })
+
+  it('prints the fix under a failing step and ends with a summary', async () => {
+    const dir = await broken('client_id.txt', '\n')
+    const result = await aacInProcess(['doctor', '--offline'], { env: { AAC_CONFIG_DIR: dir } })
+    expect(result.code).toBe(3)
+    expect(result.stdout).toMatch(/✘ client_id\.txt +CONFIG_INVALID\n {4}fix: .*client_id\.txt is empty/)
+    expect(result.stdout).toMatch(/- API host reachable +skipped \(--offline\)/)
+    expect(result.stdout).toMatch(/1 check failed \(client_id\.txt\)/)
+  })
+
+  it('judges the clock from the Date header', () => {
+    const sent = Date.parse('2025-01-01T12:00:00.000Z')
+    expect(clockSkew('Wed, 01 Jan 2025 12:00:00 GMT', sent, sent + 100)).toBe(450)
+    expect(clockSkew('Wed, 01 Jan 2025 12:02:00 GMT', sent, sent + 100)).toBe(120_450)
+    expect(clockSkew(null, sent, sent)).toBeUndefined()
+    expect(clockStep(3_000, 'https://api.us1.alteryxcloud.com').status).toBe('pass')
+    expect(clockStep(-30_000, 'https://api.us1.alteryxcloud.com')).toMatchObject({
+      status: 'warn',
+      detail: '30 s ahead of api.us1.alteryxcloud.com',
+    })
+    expect(clockStep(120_000, 'https://api.us1.alteryxcloud.com')).toMatchObject({
+      status: 'fail',
+      detail: '2 min behind api.us1.alteryxcloud.com',
+      fix: expect.stringContaining('timedatectl set-ntp true'),
+      exit: 3,
+    })
+  })
+})
