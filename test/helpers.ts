@@ -13,6 +13,11 @@ export interface Workspace {
   dir: string
   credsPath: string
   readCreds(): Promise<string>
+  /**
+   * Spends the refresh token in creds.json behind the library's back, as a program that ignores the lock
+   * (Alteryx's own scripts) would: the next refresh from creds.json gets invalid_grant.
+   */
+  spendRefreshToken(): Promise<string>
   close(): Promise<void>
 }
 
@@ -31,6 +36,19 @@ export async function fakeWorkspace(
     dir,
     credsPath,
     readCreds: () => readFile(credsPath, 'utf8'),
+    async spendRefreshToken() {
+      const { refresh_token } = JSON.parse(await readFile(credsPath, 'utf8')) as { refresh_token: string }
+      const response = await fetch(`${cloud.issuer}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token,
+          client_id: 'fake-oauth-client',
+        }),
+      })
+      if (response.status !== 200) throw new Error(`the fake cloud refused the refresh: ${response.status}`)
+      return refresh_token
+    },
     async close() {
       await cloud.stop()
       await rm(dir, { recursive: true, force: true })

@@ -78,17 +78,8 @@ describe('examples/node/get_workspace.ts', () => {
 
   it('invalid_grant: one clear line on stderr, exit 1, creds.json byte-identical', async () => {
     ws = await fakeWorkspace()
-    const creds = JSON.parse(await ws.readCreds()) as { refresh_token: string }
     // Another program spends the refresh token without taking the lock (as Alteryx's own scripts do).
-    const spent = await fetch(`${ws.cloud.issuer}/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: creds.refresh_token,
-        client_id: 'fake-oauth-client',
-      }),
-    })
-    expect(spent.status).toBe(200)
+    const spent = await ws.spendRefreshToken()
     const before = await snapshot(ws.dir)
     const result = await runExample(ws.dir)
     expect(result.code).toBe(1)
@@ -98,7 +89,7 @@ describe('examples/node/get_workspace.ts', () => {
       /^error \[REAUTH_REQUIRED\]: The refresh token in .*creds\.json is no longer valid/,
     )
     expect(result.stderr).toContain('/cloud-portal/preferences/oauth2-api-tokens')
-    expect(result.stderr).not.toContain(creds.refresh_token)
+    expect(result.stderr).not.toContain(spent)
     expect(await snapshot(ws.dir)).toEqual(before)
   })
 
