@@ -2,6 +2,7 @@
 // server. It forwards to the configured hosts and trusted token endpoints only: it is not an open proxy.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AacConfig, tokenEndpoint } from '@aac/core'
+import { PROXY_ERROR_HEADER } from '../src/protocol.ts'
 
 /** Where the page may send requests through the dev server. */
 export interface Allowed {
@@ -13,7 +14,6 @@ export interface Allowed {
 }
 
 /** Failures of the forwarding itself (not of the upstream API) carry this header, so the page can tell them apart. */
-export const PROXY_ERROR_HEADER = 'x-aac-proxy-error'
 
 const REQUEST_HEADERS = ['accept', 'authorization', 'content-type', 'x-api-project-id', 'x-client-id']
 const RESPONSE_HEADERS =

@@ -19,12 +19,10 @@ import process from 'node:process'
 import { AacError, formatError, isAacError, StorageError } from '@aac/core'
 import { fileStorage } from '@aac/core/fs'
 import type { Plugin } from 'vite'
+import { BRIDGE_HEADER, BRIDGE_PREFIX } from '../src/protocol.ts'
 import { type Allowed, forward, isAllowed, proxyTarget, refuse } from './forward.ts'
 import { createLeases, type LeaseOptions } from './leases.ts'
 import { credsPath, errorBody, readSettings, type SettingsSource } from './settings.ts'
-
-export const BRIDGE_PREFIX = '/__aac'
-export const BRIDGE_HEADER = 'x-aac-bridge'
 
 export interface AacBridgeOptions extends LeaseOptions {
   /** The folder with aac_url.txt, client_id.txt and creds.json. Default: AAC_CONFIG_DIR, else the nearest

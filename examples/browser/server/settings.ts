@@ -10,6 +10,7 @@ import {
   parseProjectId,
 } from '@aac/core'
 import { CLIENT_ID_FILES, CREDS_FILE, findConfigDir, loadConfig, URL_FILE } from '@aac/core/fs'
+import type { ErrorBody } from '../src/protocol.ts'
 
 export interface SettingsSource {
   /** The folder holding the three files; else AAC_CONFIG_DIR, else the nearest folder above `searchFrom`. */
@@ -18,16 +19,7 @@ export interface SettingsSource {
   env: Record<string, string | undefined>
 }
 
-/** An error as the page receives it: enough to rebuild the typed error, plus the line the CLI prints. */
-export interface ErrorBody {
-  name: string
-  code: string
-  message: string
-  file?: string
-  location?: string
-  /** `formatError(error)`: the very line `tsx examples/node/get_workspace.ts` prints on stderr. */
-  line: string
-}
+export type { ErrorBody }
 
 export interface Settings {
   /** From aac_url.txt and client_id.txt; present whenever those two are valid, even if creds.json is not. */

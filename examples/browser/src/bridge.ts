@@ -12,21 +12,10 @@ import {
   TimeoutError,
   type TokenStorage,
 } from '@aac/core'
+import { BRIDGE_HEADER, BRIDGE_PREFIX, type ErrorBody, PROXY_ERROR_HEADER } from './protocol.ts'
 
-export const BRIDGE_BASE = '/__aac'
-const BRIDGE_HEADERS = { 'content-type': 'application/json', 'x-aac-bridge': '1' }
-const PROXY_ERROR_HEADER = 'x-aac-proxy-error'
-
-/** An error as the dev server sends it (see server/settings.ts). */
-export interface ErrorBody {
-  name: string
-  code: string
-  message: string
-  file?: string
-  location?: string
-  /** What `tsx examples/node/get_workspace.ts` prints for the same files. */
-  line: string
-}
+export const BRIDGE_BASE = BRIDGE_PREFIX
+const BRIDGE_HEADERS = { 'content-type': 'application/json', [BRIDGE_HEADER]: '1' }
 
 export interface BridgeConfig {
   /** Present when aac_url.txt and client_id.txt are valid. */
@@ -99,7 +88,7 @@ export function bridgedFetch(baseUrl = BRIDGE_BASE): FetchLike {
     const url = new URL(input instanceof Request ? input.url : String(input), location.href)
     if (url.origin === location.origin) return fetch(input, init)
     const headers = new Headers(init?.headers)
-    headers.set('x-aac-bridge', '1')
+    headers.set(BRIDGE_HEADER, '1')
     const target = `${baseUrl}/proxy/${encodeURIComponent(url.origin)}${url.pathname}${url.search}`
     const response = await fetch(target, { ...init, headers })
     const failure = response.headers.get(PROXY_ERROR_HEADER)
