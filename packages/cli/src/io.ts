@@ -19,7 +19,10 @@ export interface CliIo {
   stdin: AsyncIterable<Uint8Array | string>
   env: Record<string, string | undefined>
   cwd: string
-  /** Aborted on Ctrl-C: requests and lock waits stop, and the lock is released. */
+  /**
+   * Aborted on Ctrl-C: requests stop and so does waiting for a token. A token request already sent still
+   * finishes and its pair is saved (the old refresh token may be spent already); a second Ctrl-C quits at once.
+   */
   signal?: AbortSignal | undefined
 }
 

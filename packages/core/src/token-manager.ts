@@ -12,10 +12,9 @@
  *   REAUTH_REQUIRED naming the page of the user's region. The user's files are left as they were.
  */
 
-import { AuthError, ConfigError, isAacError, StorageError, TimeoutError } from './errors.ts'
-import { describeFetchFailure } from './internal/http-errors.ts'
+import { AuthError, ConfigError, StorageError, TimeoutError } from './errors.ts'
+import { describeFetchFailure, parseRetryAfter } from './internal/http-errors.ts'
 import { isPermissionDenial } from './internal/permission-hint.ts'
-import { anySignal } from './internal/signals.ts'
 import { abortReason, backoffDelay, sleep } from './internal/sleep.ts'
 import { type AccessTokenClaims, decodeAccessToken, isFresh } from './jwt.ts'
 import { apiTokensPage, regionOfHost } from './regions.ts'
@@ -33,8 +32,9 @@ export interface TokenManagerOptions {
   /** Token hosts to trust besides https `*.alteryxcloud.com` and loopback. */
   trustedTokenHosts?: readonly string[]
   /**
-   * Longest time one refresh may take, retries included (default 40 s). It bounds how long the storage lock is
-   * held, so it must stay below the file lock's stale age (60 s).
+   * Longest time the token requests of one rotation may take, retries and a second try after `invalid_grant`
+   * included (default 40 s). It bounds how long the storage lock is held, so keep it below the storage's stale
+   * age (60 s for the file lock): past that, another program would take the lock over.
    */
   refreshTimeoutMs?: number
   /** Retries of a refresh that got no answer, a 429 or a 5xx (default 3). Never retried on a 4xx. */
@@ -81,7 +81,6 @@ interface Current {
 }
 
 const DEFAULT_REFRESH_TIMEOUT_MS = 40_000
-const ATTEMPT_TIMEOUT_MS = 15_000
 
 /**
  * Creates the token manager for one store. Share one per store in a process.
@@ -97,9 +96,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const refreshRetries = options.refreshRetries ?? 3
   const retryBaseDelayMs = options.retryBaseDelayMs ?? 300
   const seen = new Set<string>()
+  /** Refresh tokens this manager rotated away from: dead, never to be sent again. */
+  const spent = new Set<string>()
+  /** Server clock minus ours, learnt from the `iat` of tokens we received (0 until then, or when small). */
+  let clockOffsetMs = 0
   const counters: TokenManagerStats = { refreshes: 0, adopted: 0 }
   let current: Current | undefined
-  let inflight: Promise<string> | undefined
+  /** The renewal under way, shared by every caller, and how many callers still wait for it. */
+  let inflight: { promise: Promise<string>; waiting: number; abandon: AbortController } | undefined
 
   const log: Logger = (message, details) => logger?.(message, details)
 
@@ -128,7 +132,19 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   function usable(candidate: Current | undefined, rejected?: string): boolean {
-    return !!candidate && candidate.tokens.accessToken !== rejected && isFresh(candidate.claims, now())
+    return (
+      !!candidate &&
+      candidate.tokens.accessToken !== rejected &&
+      isFresh(candidate.claims, now() + clockOffsetMs)
+    )
+  }
+
+  /**
+   * The pair to trust between the store and memory. When our own save failed, the store still holds a pair we
+   * already rotated away from: its refresh token is dead and ours (in memory) is the newer one.
+   */
+  function newest(stored: Current): Current {
+    return current && spent.has(stored.tokens.refreshToken) ? current : stored
   }
 
   async function readStore(): Promise<Current> {
@@ -152,33 +168,59 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return next.tokens.accessToken
   }
 
-  /** Makes sure a fresh token other than `rejected` is at hand: store first, then a locked refresh. */
-  async function obtain(rejected: string | undefined, force: boolean, signal?: AbortSignal): Promise<string> {
+  /**
+   * Makes sure a fresh token other than `rejected` is at hand: store first, then a locked refresh. Takes no
+   * caller signal: it is shared by every caller, and a token request once sent must finish and be saved (the
+   * server may already have spent the old refresh token). Callers stop waiting on their own (see `single`).
+   */
+  async function obtain(
+    rejected: string | undefined,
+    force: boolean,
+    abandoned: AbortSignal,
+  ): Promise<string> {
     if (!force) {
       // Cheap, lock-free read: another program may already have rotated.
-      const stored = await readStore()
-      if (usable(stored, rejected)) return adopt(stored, 'adopted')
+      let stored: Current | undefined
+      try {
+        stored = newest(await readStore())
+      } catch (error) {
+        // An unparsable store is moved aside by the locked re-read below, which then explains what happened.
+        if (!(error instanceof StorageError)) throw error
+      }
+      if (stored && usable(stored, rejected)) return adopt(stored, 'adopted')
     }
     return storage.withLock(async () => {
+      // Everyone who asked has given up (Ctrl-C) while we waited for the lock: do not spend a refresh token
+      // that nobody will use. Once the request is sent, it is too late to stop.
+      if (abandoned.aborted) throw abortReason(abandoned)
       // Re-read under the lock: the pair may have changed while we waited for it.
-      const locked = await readStore()
+      const locked = newest(await readStore())
       const changed = current !== undefined && locked.tokens.refreshToken !== current.tokens.refreshToken
       if (usable(locked, rejected) && (!force || changed)) return adopt(locked, 'adopted')
-      const next = await rotate(locked, signal)
+      // One deadline for every token request of this rotation: it bounds how long the lock is held.
+      const next = await rotate(locked, AbortSignal.timeout(refreshTimeoutMs))
       return adopt(next, 'refreshed')
     })
   }
 
   /** Spends `from.refreshToken` once; inside the lock. */
-  async function rotate(from: Current, signal?: AbortSignal): Promise<Current> {
+  async function rotate(from: Current, deadline: AbortSignal): Promise<Current> {
     const endpoint = tokenEndpoint(from.claims.iss, options.trustedTokenHosts)
-    let result = await postRefresh(endpoint, from, signal)
+    let spending = from
+    let result = await postRefresh(endpoint, from, deadline)
     if (result === 'invalid_grant') {
+      spent.add(from.tokens.refreshToken)
       // A program that does not take our lock (Alteryx's own scripts) may have rotated meanwhile.
       const again = await readStore().catch(() => undefined)
-      if (again && again.tokens.refreshToken !== from.tokens.refreshToken) {
+      if (again && !spent.has(again.tokens.refreshToken)) {
         if (usable(again)) return again
-        result = await postRefresh(tokenEndpoint(again.claims.iss, options.trustedTokenHosts), again, signal)
+        spending = again
+        result = await postRefresh(
+          tokenEndpoint(again.claims.iss, options.trustedTokenHosts),
+          again,
+          deadline,
+        )
+        if (result === 'invalid_grant') spent.add(again.tokens.refreshToken)
       }
       if (result === 'invalid_grant') throw reauthError(from)
     }
@@ -187,14 +229,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const next = load({
       accessToken: response.accessToken,
       // A server may keep the refresh token unchanged and omit it: then the old one is still good.
-      refreshToken: response.refreshToken ?? from.tokens.refreshToken,
+      refreshToken: response.refreshToken ?? spending.tokens.refreshToken,
     })
+    if (next.tokens.refreshToken !== spending.tokens.refreshToken) spent.add(spending.tokens.refreshToken)
+    learnClockOffset(next.claims)
     await persist(next.tokens)
     log('token: refreshed and saved the rotated pair', {
       store: storage.location,
       expiresAt: new Date(next.claims.exp * 1000).toISOString(),
     })
     return next
+  }
+
+  /**
+   * A freshly issued token's `iat` is the server's "now": a local clock minutes off would otherwise make every
+   * token look stale (a refresh per call) or fresh past its end (a 401 per call).
+   */
+  function learnClockOffset(claims: AccessTokenClaims): void {
+    if (typeof claims.iat !== 'number') return
+    const offset = claims.iat * 1000 - now()
+    // Seconds of rounding and latency are noise; only a clock that is clearly off is corrected.
+    clockOffsetMs = Math.abs(offset) > 5_000 ? offset : 0
   }
 
   async function persist(tokens: StoredTokens): Promise<void> {
@@ -217,13 +272,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   type RefreshResult = { accessToken: string; refreshToken: string | undefined } | 'invalid_grant'
 
-  async function postRefresh(
-    endpoint: string,
-    from: Current,
-    callerSignal?: AbortSignal,
-  ): Promise<RefreshResult> {
-    const deadline = AbortSignal.timeout(refreshTimeoutMs)
-    const overall = callerSignal ? anySignal([callerSignal, deadline]) : deadline
+  async function postRefresh(endpoint: string, from: Current, overall: AbortSignal): Promise<RefreshResult> {
     const body = new URLSearchParams({
       grant_type: 'refresh_token',
       refresh_token: from.tokens.refreshToken,
@@ -238,8 +287,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const fetchImpl = options.fetch ?? globalThis.fetch
       let response: Response
       try {
-        const attemptSignal = anySignal([overall, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)])
-        response = await fetchImpl(endpoint, { method: 'POST', headers, body, signal: attemptSignal })
+        // No per-attempt timeout: an answer that comes late still carries the only copy of the new pair.
+        response = await fetchImpl(endpoint, { method: 'POST', headers, body, signal: overall })
       } catch (error) {
         if (overall.aborted) throw refreshTimeout(overall, endpoint)
         const failure = describeFetchFailure(error, endpoint)
@@ -258,7 +307,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
             `The token endpoint ${new URL(endpoint).origin} answered ${response.status} ${attempt + 1} times: try again in a few minutes. Your tokens were not changed.`,
           )
         }
-        await wait(attempt, retryAfterMs(response), overall, endpoint, String(response.status))
+        const hinted = parseRetryAfter(response.headers)
+        // Capped: the whole rotation must fit in its deadline, and the lock is held meanwhile.
+        await wait(
+          attempt,
+          hinted === undefined ? undefined : Math.min(hinted, 10_000),
+          overall,
+          endpoint,
+          String(response.status),
+        )
         continue
       }
       const data = await response.json().catch(() => undefined)
@@ -318,8 +375,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   function refreshTimeout(signal: AbortSignal, endpoint: string): Error {
-    const reason = abortReason(signal)
-    if (isAacError(reason) && reason.code === 'ABORTED') return reason
+    const reason: unknown = signal.reason
     return new TimeoutError(
       'TIMEOUT',
       `Refreshing the access token at ${new URL(endpoint).origin} took longer than ${refreshTimeoutMs} ms. Your tokens were not changed; check your connection and try again.`,
@@ -336,18 +392,35 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     )
   }
 
-  /** One renewal at a time per manager; later callers share it. */
+  /**
+   * One renewal at a time per manager; later callers share it. A caller's signal only stops that caller's
+   * wait; the renewal goes on for the others and its result is saved. Only when every caller has given up
+   * before the token request was sent is the renewal dropped.
+   */
   function single(rejected: string | undefined, force: boolean, signal?: AbortSignal): Promise<string> {
     if (!inflight) {
-      inflight = obtain(rejected, force, signal).finally(() => {
-        inflight = undefined
-      })
-      return inflight
+      const abandon = new AbortController()
+      const renewal = { promise: obtain(rejected, force, abandon.signal), waiting: 0, abandon }
+      inflight = renewal
+      renewal.promise
+        .finally(() => {
+          if (inflight === renewal) inflight = undefined
+        })
+        .catch(() => undefined)
     }
-    return inflight.then((token) =>
+    const renewal = inflight
+    const result = renewal.promise.then((token) =>
       // The renewal we joined may have produced the very token that was just rejected: renew again.
       token === rejected ? single(rejected, force, signal) : token,
     )
+    if (!signal) {
+      renewal.waiting = Number.POSITIVE_INFINITY
+      return result
+    }
+    renewal.waiting++
+    return untilAborted(result, signal, () => {
+      if (--renewal.waiting === 0) renewal.abandon.abort(signal.reason)
+    })
   }
 
   return {
@@ -377,13 +450,29 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 }
 
-function retryAfterMs(response: Response): number | undefined {
-  const raw = response.headers.get('x-retry-after') ?? response.headers.get('retry-after')
-  if (!raw) return undefined
-  const seconds = Number(raw)
-  if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds * 1000), 30_000)
-  const date = Date.parse(raw)
-  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - Date.now()), 30_000)
+/** `promise`, or the abort of `signal`, whichever comes first; the promise itself runs on. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onGiveUp: () => void): Promise<T> {
+  if (signal.aborted) {
+    onGiveUp()
+    return Promise.reject(abortReason(signal))
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      onGiveUp()
+      reject(abortReason(signal))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
 }
 
 function describe(error: unknown): string {

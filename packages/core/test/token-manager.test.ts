@@ -261,4 +261,112 @@ describe('token manager', () => {
     expect(state.issuer).toBe(ISSUER)
     expect(state.expiresAt.getTime()).toBeGreaterThan(Date.now())
   })
+
+  it('after a failed save, never sends the spent refresh token again: it rotates from the pair in memory', async () => {
+    const endpoint = fakeTokenEndpoint()
+    const inner = memoryStorage({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
+    let failWrites = 1
+    let clock = Date.now()
+    const storage: TokenStorage = {
+      ...inner,
+      write: async (tokens) => {
+        if (failWrites-- > 0) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' })
+        await inner.write(tokens)
+      },
+      saveRecovery: async () => '/tmp/creds.json.recovered-1',
+    }
+    const manager = createTokenManager({ storage, fetch: endpoint.fetch, now: () => clock })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'TOKENS_NOT_SAVED' })
+    expect((await storage.read())?.refreshToken).toBe('rt-0')
+    // Ten minutes later the in-memory token is stale too; the store still holds the spent rt-0.
+    clock += 10 * 60_000
+    await manager.getAccessToken()
+    expect(endpoint.calls.map((body) => body.get('refresh_token'))).toEqual(['rt-0', 'rt-1'])
+    expect((await storage.read())?.refreshToken).toBe('rt-2')
+  })
+
+  it('a caller that stops waiting does not cancel the refresh: the others get the token, the pair is saved', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const endpoint = fakeTokenEndpoint()
+    const slowFetch = async (input: string | URL | Request, init?: RequestInit) => {
+      await gate
+      return endpoint.fetch(input, init)
+    }
+    const storage = memoryStorage({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
+    const manager = createTokenManager({ storage, fetch: slowFetch })
+    const controller = new AbortController()
+    const impatient = manager.getAccessToken(controller.signal)
+    const patient = manager.getAccessToken()
+    controller.abort()
+    await expect(impatient).rejects.toMatchObject({ code: 'ABORTED' })
+    release()
+    const token = await patient
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+    expect(await storage.read()).toEqual({ accessToken: token, refreshToken: 'rt-1' })
+    // The request itself was not tied to the caller's signal.
+    expect(endpoint.fetch.mock.calls[0]![1]?.signal?.aborted).toBe(false)
+  })
+
+  it('re-reads an unparsable store under the lock, where the storage can move it aside', async () => {
+    let locked = false
+    const storage: TokenStorage = {
+      location: '/home/me/creds.json',
+      read: async () => {
+        throw new StorageError(
+          'STORAGE_ERROR',
+          locked ? 'moved aside to creds.json.corrupt-1' : 'does not parse',
+        )
+      },
+      write: async () => undefined,
+      withLock: async (fn) => {
+        locked = true
+        try {
+          return await fn()
+        } finally {
+          locked = false
+        }
+      },
+    }
+    const manager = createTokenManager({ storage, fetch: fakeTokenEndpoint().fetch })
+    await expect(manager.getAccessToken()).rejects.toThrow('moved aside to creds.json.corrupt-1')
+  })
+
+  it('learns a wrong local clock from the token it receives, instead of refreshing on every call', async () => {
+    const endpoint = fakeTokenEndpoint()
+    const storage = memoryStorage({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
+    // The local clock runs four minutes fast: a 5-minute token looks nearly expired as soon as it arrives.
+    const manager = createTokenManager({ storage, fetch: endpoint.fetch, now: () => Date.now() + 4 * 60_000 })
+    const first = await manager.getAccessToken()
+    expect(await manager.getAccessToken()).toBe(first)
+    expect(await manager.getAccessToken()).toBe(first)
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+  })
+
+  it('when every caller gives up while the lock is still awaited, no refresh token is spent', async () => {
+    let grant!: () => void
+    const granted = new Promise<void>((resolve) => {
+      grant = resolve
+    })
+    const endpoint = fakeTokenEndpoint()
+    const inner = memoryStorage({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
+    const storage: TokenStorage = {
+      ...inner,
+      withLock: async (fn) => {
+        await granted // another program holds the lock
+        return inner.withLock(fn)
+      },
+    }
+    const manager = createTokenManager({ storage, fetch: endpoint.fetch })
+    const controller = new AbortController()
+    const waiting = manager.getAccessToken(controller.signal)
+    controller.abort()
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' })
+    grant()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(endpoint.fetch).not.toHaveBeenCalled()
+    expect(await storage.read()).toMatchObject({ refreshToken: 'rt-0' })
+  })
 })

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test suite drives Debian's chromium (browser example) and runs the shell example with curl, jq and
+# python3. Install whichever is missing when we can (root with apt-get, as on CI and these dev machines);
+# otherwise say exactly what to install, and fail: a missing tool must never turn into a skipped test.
+set -euo pipefail
+need=()
+for tool in chromium curl jq python3; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing ${need[*]} for the tests (Debian packages)…" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  exit 0
+fi
+echo "The tests need ${need[*]}: install them (Debian/Ubuntu: sudo apt-get install -y ${need[*]}) and run again." >&2
+exit 1
