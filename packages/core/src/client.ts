@@ -16,6 +16,7 @@ import { redactText } from './internal/redact.ts'
 import { isBrowserLike, runtimeLabel } from './internal/runtime.ts'
 import { backoffDelay, sleep } from './internal/sleep.ts'
 import { type PaginateOptions, paginate } from './paginate.ts'
+import { isDirectHostPath } from './regions.ts'
 import type { TokenStorage } from './storage/types.ts'
 import { createTokenManager, type TokenManagerOptions } from './token-manager.ts'
 import type { AacConfig, AccessTokenSource, FetchLike, Logger } from './types.ts'
@@ -124,7 +125,6 @@ export interface Client {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504])
-const DIRECT_PATH = /^\/(?:v4|svc-workflow)(?:[/?#]|$)/
 const ABSOLUTE = /^[a-z][a-z\d+.-]*:\/\//i
 
 interface EncodedBody {
@@ -222,7 +222,7 @@ export function createClient(options: ClientOptions): Client {
       }
     } else {
       const relative = path.startsWith('/') ? path : `/${path}`
-      const base = DIRECT_PATH.test(relative) ? directBase : apiBase
+      const base = isDirectHostPath(relative) ? directBase : apiBase
       url = new URL(base.href.replace(/\/+$/, '') + relative)
     }
     appendQuery(url, query)

@@ -36,3 +36,8 @@ export function isLoopbackHost(hostname: string): boolean {
     host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
   )
 }
+
+/** Paths served by the direct host (`https://us1.alteryxcloud.com`); every other path goes to the API gateway. */
+export function isDirectHostPath(path: string): boolean {
+  return /^\/(?:v4|svc-workflow)(?:[/?#]|$)/.test(path)
+}

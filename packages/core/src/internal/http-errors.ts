@@ -7,7 +7,7 @@
  */
 
 import { type AacErrorCode, ApiError, NetworkError, RateLimitError, TimeoutError } from '../errors.ts'
-import { apiProjectsPage, apiTokensPage } from '../regions.ts'
+import { apiProjectsPage, apiTokensPage, isDirectHostPath } from '../regions.ts'
 import type { AacConfig } from '../types.ts'
 import { redactText, redactValue } from './redact.ts'
 import { detectRuntime, type RuntimeInfo, tlsHint } from './runtime.ts'
@@ -171,8 +171,6 @@ function originOf(value: string | undefined): string | undefined {
   }
 }
 
-const DIRECT_PATH = /^\/(?:v4|svc-workflow)(?:[/?#]|$)/
-
 /**
  * Builds the typed error for an error response whose body was already read (see {@link readResponseBody}).
  *
@@ -236,7 +234,7 @@ export function createApiError(response: Response, body: unknown, context: Respo
     if (field(body, 'exception', 'name') === 'RouteNotFoundException') {
       const direct = originOf(context.config?.directUrl) ?? 'https://<region>.alteryxcloud.com'
       const gateway = originOf(context.config?.apiUrl) ?? 'https://api.<region>.alteryxcloud.com'
-      const expected = DIRECT_PATH.test(url.pathname) ? direct : gateway
+      const expected = isDirectHostPath(url.pathname) ? direct : gateway
       const hostNote =
         expected === url.origin
           ? `This is the right host for the path, so check the path itself (spelling, API version).`
