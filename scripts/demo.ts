@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import { styleText } from 'node:util'
@@ -73,8 +73,33 @@ function processStep(run: ExampleRun): Step {
   return {
     title: run.title,
     display: run.display,
-    run: (configDir) => execute(run.command, run.args, { ...process.env, AAC_CONFIG_DIR: configDir }),
+    async run(configDir) {
+      const missing = (run.requires ?? []).filter((tool) => !onPath(tool))
+      if (missing.length > 0) {
+        return {
+          code: SKIPPED,
+          output: `skipped: needs ${missing.join(', ')} (apt-get install -y ${missing.join(' ')}).\n`,
+        }
+      }
+      const result = await execute(run.command, run.args, {
+        ...process.env,
+        ...run.env,
+        AAC_CONFIG_DIR: configDir,
+      })
+      return { ...result, output: firstLines(result.output, run.maxLines) }
+    },
   }
+}
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, tool)))
+}
+
+function firstLines(text: string, max = Number.POSITIVE_INFINITY): string {
+  const lines = text.split('\n')
+  if (text.endsWith('\n')) lines.pop()
+  if (lines.length <= max) return text
+  return `${lines.slice(0, max).join('\n')}\n… (${lines.length - max} more lines)\n`
 }
 
 /** The web page in headless chromium, served by the example's own dev server (`npm run browser`). */
@@ -104,9 +129,20 @@ function browserStep(): Step {
         const ready = (await page.getAttribute('body', 'data-state')) === 'ready'
         const lines = text
           .split('\n')
-          .filter((line) => line.trim() !== '')
-          .slice(0, 14)
-        return { code: ready ? 0 : 1, output: `page at ${server.url}:\n${lines.join('\n')}\n` }
+          .map((line) => line.trim())
+          .filter((line) => line !== '')
+        // The page shows label and value on lines of their own: print them as "label: value".
+        const labels = ['Tier', 'Members', 'Custom URL', 'Created', 'Expires in', 'Last rotation']
+        const shown = ready
+          ? [
+              `workspace: ${lines[lines.indexOf('WORKSPACE') + 1]}`,
+              ...labels.flatMap((label) => {
+                const at = lines.indexOf(label)
+                return at >= 0 ? [`${label.toLowerCase()}: ${lines[at + 1]}`] : []
+              }),
+            ]
+          : lines.slice(0, 8)
+        return { code: ready ? 0 : 1, output: `page at ${server.url}\n${shown.join('\n')}\n` }
       } finally {
         await browser.close()
         await server.close()

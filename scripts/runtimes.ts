@@ -11,6 +11,12 @@ export interface ExampleRun {
   args: string[]
   /** The command as a user would type it. */
   display: string
+  /** Extra environment (beyond AAC_CONFIG_DIR). */
+  env?: Record<string, string>
+  /** Programs it needs besides the repo's install; the demo says so when one is missing. */
+  requires?: string[]
+  /** Show at most this many lines of its output. */
+  maxLines?: number
 }
 
 export type RuntimeName = 'node' | 'deno' | 'bun'
@@ -81,7 +87,33 @@ export function exampleFor(root: string, runtime: RuntimeName, configDir: string
  * where the demo keeps its files.
  */
 export function demoRuns(root: string, configDir: string = tmpdir()): ExampleRun[] {
-  return (['node', 'deno', 'bun'] as const).map((runtime) => exampleFor(root, runtime, configDir))
+  return [
+    ...(['node', 'deno', 'bun'] as const).map((runtime) => exampleFor(root, runtime, configDir)),
+    {
+      title: 'Shell (curl + jq + aac token)',
+      command: 'bash',
+      args: [join(root, 'examples/shell/get_workspace.sh')],
+      display: 'examples/shell/get_workspace.sh',
+      requires: ['curl', 'jq'],
+      maxLines: 6,
+    },
+    {
+      title: 'Python (urllib + aac token)',
+      command: 'python3',
+      args: [join(root, 'examples/shell/get_workspace.py')],
+      display: 'python3 examples/shell/get_workspace.py',
+      requires: ['python3'],
+      maxLines: 6,
+    },
+    { ...nodeExample(root, 'list_people.ts'), title: 'Node: every person, page by page', maxLines: 6 },
+    {
+      ...nodeExample(root, 'run_job.ts'),
+      title: 'Node: run a job and wait for it',
+      display: 'tsx examples/node/run_job.ts 1',
+      args: [...nodeExample(root, 'run_job.ts').args, '1'],
+      env: { AAC_POLL_INTERVAL_MS: '200' },
+    },
+  ]
 }
 
 /**
