@@ -20,8 +20,8 @@ export interface CliIo {
   env: Record<string, string | undefined>
   cwd: string
   /**
-   * Aborted on Ctrl-C: requests stop and so does waiting for a token. A token request already sent still
-   * finishes and its pair is saved (the old refresh token may be spent already); a second Ctrl-C quits at once.
+   * Aborted on Ctrl-C: requests stop, a wait for the creds.json lock stops (the refresh is then never sent),
+   * and a token request already sent finishes and its pair is saved first; a second Ctrl-C quits at once.
    */
   signal?: AbortSignal | undefined
 }

@@ -19,11 +19,12 @@ describe('the aac bin', () => {
     expect(viaNpx.stdout).toBe(viaShim.stdout)
   })
 
-  it('Ctrl-C during a refresh: exit 130, the lock released, creds.json unchanged', async () => {
+  it('Ctrl-C during a refresh: the request already sent finishes and its pair is saved, exit 130, lock released', async () => {
     const dir = await fake.configDir({ expired: true })
-    const before = await readFile(join(dir, 'creds.json'), 'utf8')
+    const before = JSON.parse(await readFile(join(dir, 'creds.json'), 'utf8')) as { refresh_token: string }
     fake.cloud.reset()
-    fake.cloud.inject({ kind: 'delay', ms: 20_000, path: '/as/token' })
+    // The token endpoint takes its time; it rotates once it answers, whether or not the caller still waits.
+    fake.cloud.inject({ kind: 'delay', ms: 1_500, path: '/as/token' })
     const env = Object.fromEntries(
       Object.entries({ ...process.env, AAC_CONFIG_DIR: dir }).filter(
         (e): e is [string, string] => e[1] !== undefined,
@@ -43,6 +44,10 @@ describe('the aac bin', () => {
     expect(await exited).toBe(130)
     expect(stderr).toMatch(/\[ABORTED\]/)
     await expect(access(lock)).rejects.toThrow()
-    expect(await readFile(join(dir, 'creds.json'), 'utf8')).toBe(before)
+    // Dropping the answer would have lost the chain: the server spent the old refresh token.
+    const after = JSON.parse(await readFile(join(dir, 'creds.json'), 'utf8')) as { refresh_token: string }
+    expect(after.refresh_token).not.toBe(before.refresh_token)
+    expect(fake.cloud.isRefreshTokenValid(after.refresh_token)).toBe(true)
+    expect(fake.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 })
   })
 })

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, realpath, rename, symlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -29,6 +29,19 @@ async function broken(file: string, text: string, opts: { expired?: boolean } = 
   const dir = await fake.configDir(opts)
   await writeFile(join(dir, file), text)
   return dir
+}
+
+/**
+ * A lock held by this (live) process for `ageMs`, as the core would see it: it judges age by the later of the
+ * record's time and the file's mtime, so both are set back.
+ */
+async function heldLockFile(path: string, ageMs: number): Promise<void> {
+  const then = Date.now() - ageMs
+  await writeFile(
+    path,
+    JSON.stringify({ pid: process.pid, host: hostname(), token: 't', time: then, runtime: 'node' }),
+  )
+  await utimes(path, new Date(then), new Date(then))
 }
 
 const creds = (accessToken: string, refreshToken = 'a-refresh-token') =>
@@ -100,16 +113,7 @@ describe('aac doctor', () => {
       creds(makeJwt({ iss: 'https://pingauth-eu1.alteryxcloud.com/as' })),
     )
     const heldLock = await fake.configDir()
-    await writeFile(
-      join(heldLock, 'creds.json.lock'),
-      JSON.stringify({
-        pid: process.pid,
-        host: hostname(),
-        token: 't',
-        time: Date.now() - 45_000,
-        runtime: 'node',
-      }),
-    )
+    await heldLockFile(join(heldLock, 'creds.json.lock'), 45_000)
     const linkedLock = await fake.configDir()
     await symlink(join(linkedLock, 'nowhere'), join(linkedLock, 'creds.json.lock'))
     const missingDir = join(await fake.tempDir(), 'missing')
@@ -220,6 +224,48 @@ describe('aac doctor', () => {
     // Only the --refresh case was allowed to try a refresh (and it was refused).
     expect(fake.cloud.stats().refreshes).toBe(0)
     expect(fake.cloud.stats().invalidGrants).toBe(1)
+  })
+
+  it('reads the files as the library does: UTF-16 from PowerShell passes', async () => {
+    const dir = await fake.configDir()
+    for (const name of ['aac_url.txt', 'client_id.txt', 'creds.json']) {
+      const text = await readFile(join(dir, name), 'utf8')
+      await writeFile(join(dir, name), Buffer.from(`\uFEFF${text.trimEnd()}\r\n`, 'utf16le'))
+    }
+    const { report } = await doctor(dir, '--offline')
+    for (const name of ['aac_url.txt', 'client_id.txt', 'creds.json', 'access token']) {
+      expect({ name, status: step(report, name)?.status }).toEqual({
+        name,
+        status: expect.stringMatching(/pass|warn/),
+      })
+    }
+    expect(report.steps.filter((s) => s.status === 'fail')).toEqual([])
+  })
+
+  it('judges the lock as the library does: a live owner past the stale age is taken over, not stuck', async () => {
+    const dir = await fake.configDir()
+    await heldLockFile(join(dir, 'creds.json.lock'), 90_000)
+    const { report } = await doctor(dir, '--offline')
+    expect(step(report, 'lock file')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^held by pid \d+ \(node\) for 1 min /),
+      fix: expect.stringContaining('the next program that needs the lock takes it over'),
+    })
+  })
+
+  it('checks the lock beside the target of a symlinked creds.json, where every program locks', async () => {
+    const dir = await fake.configDir()
+    const home = await fake.tempDir()
+    await rename(join(dir, 'creds.json'), join(home, 'creds.json'))
+    await symlink(join(home, 'creds.json'), join(dir, 'creds.json'))
+    const lockPath = join(await realpath(home), 'creds.json.lock')
+    await heldLockFile(lockPath, 45_000)
+    const { code, report } = await doctor(dir, '--offline')
+    expect(code).toBe(6)
+    expect(step(report, 'lock file')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining(lockPath),
+    })
   })
 
   it('prints the fix under a failing step and ends with a summary', async () => {

@@ -10,20 +10,36 @@
  * const client = createClient({ config, storage })
  */
 
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import process from 'node:process'
 import { cleanText, parseApiUrl, parseCreds, parseProjectId } from './config.ts'
 import { ConfigError } from './errors.ts'
 import { isPermissionDenial } from './internal/permission-hint.ts'
 import { fileStorage } from './node/file-storage.ts'
+import { readTextFile } from './node/read-text-file.ts'
 import { apiProjectsPage, apiTokensPage } from './regions.ts'
 import type { StoredTokens, TokenStorage } from './storage/types.ts'
 import type { AacConfig } from './types.ts'
 
 export { writeFileAtomic } from './node/atomic-write.ts'
-export { acquireFileLock, type FileLock, type FileLockOptions } from './node/file-lock.ts'
-export { type FileStorageOptions, type FileTokenStorage, fileStorage } from './node/file-storage.ts'
+export {
+  acquireFileLock,
+  type FileLock,
+  type FileLockOptions,
+  inspectLock,
+  LOCK_DEFAULTS,
+  type LockOwner,
+  type LockState,
+  type StaleReason,
+} from './node/file-lock.ts'
+export {
+  credsLockPath,
+  type FileStorageOptions,
+  type FileTokenStorage,
+  fileStorage,
+} from './node/file-storage.ts'
+export { readTextFile } from './node/read-text-file.ts'
 
 export const URL_FILE = 'aac_url.txt'
 export const CLIENT_ID_FILES = ['client_id.txt', 'api_project_id.txt'] as const
@@ -88,8 +104,10 @@ export async function findConfigDir(
 }
 
 /**
- * Reads and validates aac_url.txt, client_id.txt (or api_project_id.txt) and creds.json. Every problem is a
- * ConfigError naming the file and the fix; nothing is written.
+ * Reads and validates aac_url.txt, client_id.txt (or api_project_id.txt) and creds.json, each saved as UTF-8
+ * (with or without a BOM) or UTF-16 with a BOM (PowerShell 5's `>`): see {@link readTextFile}. Every problem
+ * is a ConfigError naming the file and the fix; nothing is written. `loadApiUrl`, `loadProjectId` and
+ * `loadCreds` are its steps, for tools that check the files one by one.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env
@@ -102,16 +120,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
       : resolve(options.cwd ?? process.cwd())
 
   let aacUrlPath: string | undefined
-  let url: Pick<AacConfig, 'apiUrl' | 'directUrl' | 'region'>
+  let url: ApiUrl
   if (options.apiUrl !== undefined) {
     url = parseApiUrl(options.apiUrl, 'the apiUrl option')
   } else {
-    aacUrlPath = join(dir, URL_FILE)
-    const text = await readRequired(
-      aacUrlPath,
-      `put your API URL in it, for example https://api.us1.alteryxcloud.com`,
-    )
-    url = parseApiUrl(text, aacUrlPath)
+    const loaded = await loadApiUrl(dir)
+    aacUrlPath = loaded.path
+    url = loaded.url
   }
 
   let clientIdPath: string | undefined
@@ -119,25 +134,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (options.projectId !== undefined) {
     projectId = parseProjectId(options.projectId, 'the projectId option', url.region)
   } else {
-    const found = await readFirst(CLIENT_ID_FILES.map((name) => join(dir, name)))
-    if (!found) {
-      const path = join(dir, CLIENT_ID_FILES[0])
-      throw new ConfigError(
-        'CONFIG_MISSING',
-        path,
-        `${path} not found: create it with the Client ID of your API project from ${apiProjectsPage(url.region)} (api_project_id.txt is accepted too).`,
-      )
-    }
-    clientIdPath = found.path
-    projectId = parseProjectId(found.text, found.path, url.region)
+    const loaded = await loadProjectId(dir, url.region)
+    clientIdPath = loaded.path
+    projectId = loaded.projectId
   }
 
   const credsPath = options.credsPath ? resolve(options.credsPath) : join(dir, CREDS_FILE)
-  const credsText = await readRequired(
-    credsPath,
-    `generate a token pair at ${apiTokensPage(url.region)} and save it there as {"access_token": "...", "refresh_token": "..."}`,
-  )
-  const tokens = parseCreds(credsText, credsPath, url.region)
+  const tokens = await loadCreds(credsPath, url.region)
 
   return {
     config: { ...url, projectId },
@@ -148,11 +151,80 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   }
 }
 
-async function readRequired(path: string, fix: string): Promise<string> {
+type ApiUrl = Pick<AacConfig, 'apiUrl' | 'directUrl' | 'region'>
+
+/**
+ * Reads and checks `dir`/aac_url.txt, as `loadConfig` does: a ConfigError naming the file and the fix when
+ * it is missing, unreadable or wrong. For tools that check the files one by one (`aac doctor`).
+ *
+ * @example
+ * const { path, url } = await loadApiUrl('/home/me/aac') // url.apiUrl, url.directUrl, url.region
+ */
+export async function loadApiUrl(dir: string): Promise<{ path: string; url: ApiUrl }> {
+  const path = join(resolve(dir), URL_FILE)
+  const text = await readConfigFile(path)
+  if (text === undefined) {
+    throw new ConfigError(
+      'CONFIG_MISSING',
+      path,
+      `${path} not found: create it with your API URL, the address you see in the browser with "api." in front: https://api.us1.alteryxcloud.com (US), https://api.eu1.alteryxcloud.com (Europe) or https://api.au1.alteryxcloud.com (Australia).`,
+    )
+  }
+  return { path, url: parseApiUrl(text, path) }
+}
+
+/**
+ * Reads and checks `dir`/client_id.txt, else api_project_id.txt (client_id.txt wins unless it is blank), as
+ * `loadConfig` does. `region` (from aac_url.txt) names the right page in the messages.
+ *
+ * @example
+ * const { path, projectId } = await loadProjectId('/home/me/aac', 'us1')
+ */
+export async function loadProjectId(
+  dir: string,
+  region?: string,
+): Promise<{ path: string; projectId: string }> {
+  let blank: { path: string; text: string } | undefined
+  for (const name of CLIENT_ID_FILES) {
+    const path = join(resolve(dir), name)
+    const text = await readConfigFile(path)
+    if (text === undefined) continue
+    if (cleanText(text) !== '') return { path, projectId: parseProjectId(text, path, region) }
+    blank ??= { path, text }
+  }
+  if (blank) return { path: blank.path, projectId: parseProjectId(blank.text, blank.path, region) }
+  const path = join(resolve(dir), CLIENT_ID_FILES[0])
+  throw new ConfigError(
+    'CONFIG_MISSING',
+    path,
+    `${path} not found: create it with the Client ID of your API project from ${apiProjectsPage(region)} (open the project, or create one with "+ New"; api_project_id.txt is accepted too).`,
+  )
+}
+
+/**
+ * Reads and checks the creds.json at `path`, as `loadConfig` does (the pair is not sent anywhere).
+ *
+ * @example
+ * const tokens = await loadCreds('/home/me/aac/creds.json', 'us1')
+ */
+export async function loadCreds(path: string, region?: string): Promise<StoredTokens> {
+  const text = await readConfigFile(path)
+  if (text === undefined) {
+    throw new ConfigError(
+      'CONFIG_MISSING',
+      path,
+      `${path} not found: generate a token pair at ${apiTokensPage(region)} ("+ Generate") and save it there as {"access_token": "...", "refresh_token": "..."}.`,
+    )
+  }
+  return parseCreds(text, path, region)
+}
+
+/** The file's text (see readTextFile), undefined if it does not exist. */
+async function readConfigFile(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8')
+    return await readTextFile(path)
   } catch (error) {
-    if (isNotFound(error)) throw new ConfigError('CONFIG_MISSING', path, `${path} not found: ${fix}.`)
+    if (isNotFound(error)) return undefined
     throw new ConfigError(
       'CONFIG_INVALID',
       path,
@@ -162,28 +234,6 @@ async function readRequired(path: string, fix: string): Promise<string> {
       },
     )
   }
-}
-
-/** The first of `paths` that exists and is not blank (client_id.txt wins over api_project_id.txt). */
-async function readFirst(paths: readonly string[]): Promise<{ path: string; text: string } | undefined> {
-  let firstExisting: { path: string; text: string } | undefined
-  for (const path of paths) {
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (error) {
-      if (isNotFound(error)) continue
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        path,
-        `${path} cannot be read (${codeOf(error)}): check its permissions.`,
-        { cause: error },
-      )
-    }
-    if (cleanText(text) !== '') return { path, text }
-    firstExisting ??= { path, text }
-  }
-  return firstExisting
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -189,18 +189,21 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
       if (stored && usable(stored, rejected)) return adopt(stored, 'adopted')
     }
-    return storage.withLock(async () => {
-      // Everyone who asked has given up (Ctrl-C) while we waited for the lock: do not spend a refresh token
-      // that nobody will use. Once the request is sent, it is too late to stop.
-      if (abandoned.aborted) throw abortReason(abandoned)
-      // Re-read under the lock: the pair may have changed while we waited for it.
-      const locked = newest(await readStore())
-      const changed = current !== undefined && locked.tokens.refreshToken !== current.tokens.refreshToken
-      if (usable(locked, rejected) && (!force || changed)) return adopt(locked, 'adopted')
-      // One deadline for every token request of this rotation: it bounds how long the lock is held.
-      const next = await rotate(locked, AbortSignal.timeout(refreshTimeoutMs))
-      return adopt(next, 'refreshed')
-    })
+    return storage.withLock(
+      async () => {
+        // Everyone who asked has given up (Ctrl-C) while we waited for the lock: do not spend a refresh token
+        // that nobody will use. Once the request is sent, it is too late to stop.
+        if (abandoned.aborted) throw abortReason(abandoned)
+        // Re-read under the lock: the pair may have changed while we waited for it.
+        const locked = newest(await readStore())
+        const changed = current !== undefined && locked.tokens.refreshToken !== current.tokens.refreshToken
+        if (usable(locked, rejected) && (!force || changed)) return adopt(locked, 'adopted')
+        // One deadline for every token request of this rotation: it bounds how long the lock is held.
+        const next = await rotate(locked, AbortSignal.timeout(refreshTimeoutMs))
+        return adopt(next, 'refreshed')
+      },
+      { signal: abandoned },
+    )
   }
 
   /** Spends `from.refreshToken` once; inside the lock. */

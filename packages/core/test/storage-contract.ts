@@ -15,6 +15,8 @@ export interface ContractOptions {
   startsEmpty?: boolean
   /** Concurrent `withLock` callers in the exclusion case. Default 50. */
   concurrency?: number
+  /** `withLock(fn, { signal })` stops waiting when the signal aborts (optional for adapters). Default false. */
+  abortsLockWait?: boolean
 }
 
 export interface ContractSubject {
@@ -40,7 +42,7 @@ export function storageContract(
   make: () => Promise<ContractSubject>,
   options: ContractOptions = {},
 ): void {
-  const { startsEmpty = true, concurrency = 50 } = options
+  const { startsEmpty = true, concurrency = 50, abortsLockWait = false } = options
 
   const test = (title: string, body: (storage: TokenStorage) => Promise<void>) =>
     t.test(`${name}: ${title}`, async () => {
@@ -122,6 +124,55 @@ export function storageContract(
     // A lock kept after a failure would make this wait until the adapter's timeout.
     assert.equal(await storage.withLock(async () => 'next'), 'next')
   })
+
+  if (abortsLockWait) {
+    test('withLock with an aborted signal rejects with its reason and never runs fn', async (storage) => {
+      const reason = new Error('stopped')
+      let ran = false
+      await assert.rejects(
+        storage.withLock(
+          async () => {
+            ran = true
+          },
+          { signal: AbortSignal.abort(reason) },
+        ),
+        (error) => error === reason,
+      )
+      assert.equal(ran, false)
+    })
+
+    test('a caller waiting for the lock stops when its signal aborts; fn never runs', async (storage) => {
+      let letGo!: () => void
+      const holding = new Promise<void>((resolve) => {
+        letGo = resolve
+      })
+      let entered!: () => void
+      const inside = new Promise<void>((resolve) => {
+        entered = resolve
+      })
+      const holder = storage.withLock(async () => {
+        entered()
+        await holding
+        return 'held'
+      })
+      await inside
+      const controller = new AbortController()
+      let ran = false
+      const waiter = storage.withLock(
+        async () => {
+          ran = true
+        },
+        { signal: controller.signal },
+      )
+      controller.abort()
+      // Rejects while the holder still holds the lock: the wait was cut short, not served.
+      await assert.rejects(waiter, (error) => (error as { code?: unknown }).code === 'ABORTED')
+      letGo()
+      assert.equal(await holder, 'held')
+      assert.equal(await storage.withLock(async () => 'next'), 'next')
+      assert.equal(ran, false)
+    })
+  }
 }
 
 function counterPair(n: number): StoredTokens {

@@ -1,12 +1,25 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError, StorageError } from '../src/errors.ts'
-import { acquireFileLock } from '../src/node/file-lock.ts'
-import { fileStorage } from '../src/node/file-storage.ts'
+import { acquireFileLock, inspectLock, removeAbandonedBreak } from '../src/node/file-lock.ts'
+import { credsLockPath, fileStorage } from '../src/node/file-storage.ts'
+import { inspect } from '../src/node/lock-inspect.ts'
 import { memoryStorage } from '../src/storage/memory.ts'
 import { type ContractHarness, storageContract } from './storage-contract.ts'
 
@@ -20,20 +33,27 @@ async function tempDir(): Promise<string> {
 }
 
 describe('memoryStorage', () => {
-  storageContract(harness, 'memoryStorage', async () => ({
-    storage: memoryStorage(),
-    cleanup: async () => {},
-  }))
+  storageContract(
+    harness,
+    'memoryStorage',
+    async () => ({ storage: memoryStorage(), cleanup: async () => {} }),
+    { abortsLockWait: true },
+  )
 })
 
 describe('fileStorage contract', () => {
-  storageContract(harness, 'fileStorage', async () => {
-    const dir = await tempDir()
-    return {
-      storage: fileStorage({ path: join(dir, 'creds.json'), lockTimeoutMs: 10_000 }),
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    }
-  })
+  storageContract(
+    harness,
+    'fileStorage',
+    async () => {
+      const dir = await tempDir()
+      return {
+        storage: fileStorage({ path: join(dir, 'creds.json'), lockTimeoutMs: 10_000 }),
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      }
+    },
+    { abortsLockWait: true },
+  )
 })
 
 let dir: string
@@ -187,6 +207,37 @@ describe('fileStorage', () => {
     expect((await readdir(dir)).sort()).toEqual(['creds.json', 'real.json'])
   })
 
+  it.runIf(posix)('writes through a dangling symlink: creates its target, keeps the link', async () => {
+    const real = join(dir, 'real.json')
+    await symlink(real, creds)
+    await fileStorage({ path: creds }).write(pair)
+    expect((await lstat(creds)).isSymbolicLink()).toBe(true)
+    expect(await fileStorage({ path: real }).read()).toEqual(pair)
+  })
+
+  it.runIf(posix)(
+    'under the lock, moves a corrupt symlinked file aside beside its target, keeping the link',
+    async () => {
+      const home = join(dir, 'home')
+      await mkdir(home)
+      const real = join(home, 'creds.json')
+      await writeFile(real, '{"access_token": "SECRET-A",')
+      await symlink(real, creds)
+      const storage = fileStorage({ path: creds })
+      const error = await storage.withLock(() => storage.read()).catch((e: unknown) => e)
+      const aside = (await readdir(home)).find((f) => f.startsWith('creds.json.corrupt-'))
+      expect(aside).toBeDefined()
+      expect(error).toMatchObject({ name: 'StorageError', code: 'STORAGE_ERROR', location: creds })
+      expect((error as Error).message).toContain(creds)
+      expect((error as Error).message).toContain(join(home, aside!))
+      expect((await lstat(creds)).isSymbolicLink()).toBe(true)
+      // Every program sees the file gone, through the link or not; the next write through the link recreates it.
+      expect(await fileStorage({ path: real }).read()).toBeUndefined()
+      await storage.write(pair)
+      expect(await fileStorage({ path: real }).read()).toEqual(pair)
+    },
+  )
+
   it('saves a recovery pair beside creds.json, owner-only, in the creds.json format', async () => {
     const storage = fileStorage({ path: creds })
     const saved = await storage.saveRecovery(pair)
@@ -208,6 +259,73 @@ describe('fileStorage', () => {
     } finally {
       await rm(saved, { force: true })
     }
+  })
+})
+
+describe.runIf(posix)('fileStorage through a symbolic link', () => {
+  /** `repo/creds.json → home/creds.json`, as `ln -s ~/.aac/creds.json repo/creds.json` makes. */
+  async function linked(): Promise<{ link: string; target: string; home: string }> {
+    const home = join(dir, 'home')
+    const repo = join(dir, 'repo')
+    await mkdir(home)
+    await mkdir(repo)
+    const target = join(home, 'creds.json')
+    await writeFile(target, JSON.stringify({ access_token: 'a', refresh_token: 'r' }))
+    const link = join(repo, 'creds.json')
+    await symlink(target, link)
+    return { link, target, home: await realpath(home) }
+  }
+
+  it('locks beside the target, so the link and the target exclude each other', async () => {
+    const { link, target, home } = await linked()
+    const viaLink = fileStorage({ path: link })
+    const direct = fileStorage({ path: target, lockTimeoutMs: 300 })
+    expect(await viaLink.resolveLockPath()).toBe(join(home, 'creds.json.lock'))
+    expect(await direct.resolveLockPath()).toBe(join(home, 'creds.json.lock'))
+    let release!: () => void
+    const holding = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let entered!: () => void
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve
+    })
+    const held = viaLink.withLock(async () => {
+      entered()
+      await holding
+    })
+    await inside
+    let ran = false
+    const error = await direct
+      .withLock(async () => {
+        ran = true
+      })
+      .catch((e: unknown) => e)
+    expect(ran).toBe(false)
+    expect(error).toMatchObject({ code: 'LOCK_TIMEOUT', location: join(home, 'creds.json.lock') })
+    release()
+    await held
+    // And the other way round, once free.
+    expect(await direct.withLock(async () => 'direct')).toBe('direct')
+  })
+
+  it('agrees on the lock before creds.json exists, through a linked folder or a dangling link', async () => {
+    const home = join(dir, 'home')
+    await mkdir(home)
+    const expected = join(await realpath(home), 'creds.json.lock')
+    await symlink(home, join(dir, 'linked-home'))
+    expect(await credsLockPath(join(dir, 'linked-home', 'creds.json'))).toBe(expected)
+    await symlink(join(home, 'creds.json'), join(dir, 'dangling.json'))
+    expect(await credsLockPath(join(dir, 'dangling.json'))).toBe(expected)
+    expect(await credsLockPath(join(home, 'creds.json'))).toBe(expected)
+  })
+
+  it('keeps an explicit lockPath as given', async () => {
+    const { link } = await linked()
+    const lockPath = join(dir, 'my.lock')
+    const storage = fileStorage({ path: link, lockPath })
+    expect(storage.lockPath).toBe(lockPath)
+    expect(await storage.resolveLockPath()).toBe(lockPath)
   })
 })
 
@@ -309,6 +427,30 @@ describe('acquireFileLock', () => {
     expect(await readdir(dir)).toEqual([])
   })
 
+  it('removes an abandoned .break only if it is still the very file judged abandoned', async () => {
+    const breakPath = join(dir, 'creds.json.lock.break')
+    await writeFile(breakPath, record({ pid: await deadPid(), token: 'old', time: Date.now() - 60_000 }))
+    await ageFile(breakPath, 60_000)
+    const judged = await inspect(breakPath)
+    if (judged.kind !== 'held') throw new Error('the .break file should be there')
+    // Between the judging and the removal, another contender removed it and a live breaker made a fresh one.
+    const fresh = record({ token: 'fresh' })
+    await rm(breakPath)
+    await writeFile(breakPath, fresh)
+    expect(await removeAbandonedBreak(breakPath, judged)).toBe(false)
+    expect(await readFile(breakPath, 'utf8')).toBe(fresh)
+    // The fresh one is not abandoned under its own judging either; the old one, still there, goes.
+    const again = await inspect(breakPath)
+    if (again.kind !== 'held') throw new Error('the .break file should be there')
+    expect(await removeAbandonedBreak(breakPath, again)).toBe(false)
+    await writeFile(breakPath, record({ pid: await deadPid(), token: 'old', time: Date.now() - 60_000 }))
+    await ageFile(breakPath, 60_000)
+    const old = await inspect(breakPath)
+    if (old.kind !== 'held') throw new Error('the .break file should be there')
+    expect(await removeAbandonedBreak(breakPath, old)).toBe(true)
+    expect(await readdir(dir)).toEqual([])
+  })
+
   it('does not release a lock that someone else now holds', async () => {
     const lockPath = join(dir, 'creds.json.lock')
     const lock = await acquireFileLock(lockPath)
@@ -383,6 +525,44 @@ describe('acquireFileLock', () => {
       expect(error).toMatchObject({ code: 'LOCK_TIMEOUT' })
       expect((error as Error).message).toContain(`process ${process.ppid}`)
     }
+  })
+})
+
+describe('inspectLock', () => {
+  it('judges a lock as acquireFileLock does, without touching it', async () => {
+    const lockPath = join(dir, 'creds.json.lock')
+    expect(await inspectLock(lockPath)).toEqual({ state: 'free', ageMs: 0 })
+
+    const lock = await acquireFileLock(lockPath)
+    expect(await inspectLock(lockPath)).toMatchObject({
+      state: 'held',
+      local: true,
+      owner: { pid: process.pid, token: lock.token },
+    })
+    await lock.release()
+
+    const dead = record({ pid: await deadPid() })
+    await writeFile(lockPath, dead)
+    expect(await inspectLock(lockPath)).toMatchObject({ state: 'stale', reason: 'owner dead', local: true })
+
+    // A live owner on this host past staleMs: acquireFileLock takes it over, so it is stale, not held.
+    await writeFile(lockPath, record({ time: Date.now() - 90_000 }))
+    await ageFile(lockPath, 90_000)
+    const expired = await inspectLock(lockPath)
+    expect(expired).toMatchObject({ state: 'stale', reason: 'expired', local: true })
+    expect(expired.ageMs).toBeGreaterThanOrEqual(90_000)
+    expect(await inspectLock(lockPath, { staleMs: 120_000 })).toMatchObject({ state: 'held' })
+
+    await writeFile(lockPath, record({ host: 'elsewhere.example', pid: await deadPid() }))
+    expect(await inspectLock(lockPath)).toMatchObject({ state: 'held', local: false })
+
+    await writeFile(lockPath, 'not a lock record')
+    expect(await inspectLock(lockPath)).toMatchObject({ state: 'held' })
+    await ageFile(lockPath, 10_000)
+    expect(await inspectLock(lockPath)).toMatchObject({ state: 'stale', reason: 'unparsable' })
+
+    // Looking never changed anything.
+    expect(await readFile(lockPath, 'utf8')).toBe('not a lock record')
   })
 })
 

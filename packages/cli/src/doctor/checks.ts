@@ -6,30 +6,34 @@
  */
 
 import { constants } from 'node:fs'
-import { access, readFile, stat } from 'node:fs/promises'
+import { access, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import {
   type AacConfig,
   AacError,
   type AccessTokenClaims,
   type AccessTokenSource,
-  apiProjectsPage,
   apiTokensPage,
-  ConfigError,
   createClient,
   createTokenManager,
   decodeAccessToken,
   describeFetchFailure,
   isAacError,
   isFresh,
-  parseApiUrl,
-  parseCreds,
-  parseProjectId,
   type StoredTokens,
   type TokenManager,
   tokenEndpoint,
 } from '@aac/core'
-import { CLIENT_ID_FILES, CREDS_FILE, fileStorage, findConfigDir, URL_FILE } from '@aac/core/fs'
+import {
+  CREDS_FILE,
+  credsLockPath,
+  fileStorage,
+  findConfigDir,
+  loadApiUrl,
+  loadCreds,
+  loadProjectId,
+  URL_FILE,
+} from '@aac/core/fs'
 import { EXIT, exitCodeFor } from '../exit-codes.ts'
 import type { CliIo } from '../io.ts'
 import { debugLogger, USER_AGENT } from '../session.ts'
@@ -94,19 +98,10 @@ export async function runChecks(
     return steps
   }
 
-  // 2. aac_url.txt
+  // 2-4. The three files, read and judged by the same functions as loadConfig, so the two never disagree.
   let url: Pick<AacConfig, 'apiUrl' | 'directUrl' | 'region'> | undefined
-  const urlPath = join(dir, URL_FILE)
   try {
-    const text = await readText(urlPath)
-    if (text === undefined) {
-      throw new ConfigError(
-        'CONFIG_MISSING',
-        urlPath,
-        `${urlPath} not found: create it with your API URL, the address you see in the browser with "api." in front: https://api.us1.alteryxcloud.com (US), https://api.eu1.alteryxcloud.com (Europe) or https://api.au1.alteryxcloud.com (Australia).`,
-      )
-    }
-    url = parseApiUrl(text, urlPath)
+    url = (await loadApiUrl(dir)).url
     add({
       name: URL_FILE,
       status: 'pass',
@@ -117,36 +112,19 @@ export async function runChecks(
   }
   const region = url?.region
 
-  // 3. client_id.txt or api_project_id.txt
   let projectId: string | undefined
   try {
-    const found = await readClientId(dir)
-    if (!found) {
-      throw new ConfigError(
-        'CONFIG_MISSING',
-        join(dir, CLIENT_ID_FILES[0]),
-        `${join(dir, CLIENT_ID_FILES[0])} not found: create it with the Client ID of your API project from ${apiProjectsPage(region)} (open the project, or create one with "+ New"; api_project_id.txt is accepted too).`,
-      )
-    }
-    projectId = parseProjectId(found.text, found.path, region)
+    const found = await loadProjectId(dir, region)
+    projectId = found.projectId
     add({ name: 'client_id.txt', status: 'pass', detail: `${basename(found.path)}: ${mask(projectId)}` })
   } catch (error) {
     fail('client_id.txt', error)
   }
 
-  // 4. creds.json
   const credsPath = join(dir, CREDS_FILE)
   let tokens: StoredTokens | undefined
   try {
-    const text = await readText(credsPath)
-    if (text === undefined) {
-      throw new ConfigError(
-        'CONFIG_MISSING',
-        credsPath,
-        `${credsPath} not found: generate a token pair at ${apiTokensPage(region)} ("+ Generate") and save it there as {"access_token": "...", "refresh_token": "..."}.`,
-      )
-    }
-    tokens = parseCreds(text, credsPath, region)
+    tokens = await loadCreds(credsPath, region)
     add(await credsFileStep(dir, credsPath))
   } catch (error) {
     fail(CREDS_FILE, error)
@@ -190,8 +168,8 @@ export async function runChecks(
     skip('token endpoint', `needs a valid ${CREDS_FILE}`)
   }
 
-  // 8. The lock beside creds.json
-  add(await checkLock(`${credsPath}.lock`))
+  // 8. The lock beside creds.json (beside its target, when it is a symbolic link)
+  add(await checkLock(await credsLockPath(credsPath)))
 
   // 9. Network: reachability with timings, and the clock from the server's Date header
   let apiProbe: Probe | undefined
@@ -457,32 +435,6 @@ function storedTokenOnly(
       )
     },
   }
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      path,
-      `${path} cannot be read (${(error as { code?: string }).code ?? String(error)}): check its permissions.`,
-    )
-  }
-}
-
-/** client_id.txt wins over api_project_id.txt, unless it is blank. */
-async function readClientId(dir: string): Promise<{ path: string; text: string } | undefined> {
-  let blank: { path: string; text: string } | undefined
-  for (const name of CLIENT_ID_FILES) {
-    const path = join(dir, name)
-    const text = await readText(path)
-    if (text === undefined) continue
-    if (text.replace(/^\uFEFF/, '').trim() !== '') return { path, text }
-    blank ??= { path, text }
-  }
-  return blank
 }
 
 /** The project id is not a secret like a token, but there is no need to print all of it. */

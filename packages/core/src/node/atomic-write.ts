@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
-import { chmod, open, realpath, rename, unlink } from 'node:fs/promises'
+import { chmod, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { errorCode } from './error-code.ts'
+import { resolveTarget } from './resolve-target.ts'
 
 export interface WriteFileAtomicOptions {
   /** Permission bits of the new file. Default `0o600`: creds.json holds secrets. */
@@ -16,7 +18,7 @@ export interface WriteFileAtomicOptions {
  * Temp file in the same directory (so `rename` never crosses a filesystem), opened `wx` with `mode` and then
  * chmod-ed (the umask only clears bits), written, fsync-ed, closed, renamed over the target, then the
  * directory is fsync-ed on a best-effort basis. Any error removes the temp file. A symlinked target is
- * written through: the link's destination is replaced, not the link.
+ * written through: the link's destination is replaced (or created), not the link.
  *
  * @example
  * await writeFileAtomic('/home/me/aac/creds.json', JSON.stringify(pair, null, 2) + '\n')
@@ -24,7 +26,7 @@ export interface WriteFileAtomicOptions {
 export async function writeFileAtomic(path: string, data: string, options: WriteFileAtomicOptions = {}) {
   const mode = options.mode ?? 0o600
   // Replacing a symlink with a regular file would silently break a user's dotfiles setup.
-  const target = await realpath(path).catch(() => path)
+  const target = await resolveTarget(path)
   const dir = dirname(target)
   const temp = join(dir, `.${basename(target)}.${randomUUID().slice(0, 8)}.tmp`)
   let handle: FileHandle | undefined
@@ -73,10 +75,4 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined)
   }
-}
-
-/** The `code` of a Node-style system error (`ENOENT`, `EEXIST`…), if any. */
-export function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
 }

@@ -1,23 +1,28 @@
 import { randomUUID } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { link, open, unlink } from 'node:fs/promises'
-import { hostname } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { StorageError } from '../errors.ts'
-import { abortReason, sleep } from '../internal/sleep.ts'
-import { errorCode, retryWhileBusy } from './atomic-write.ts'
+import { abortReason, backoffDelay, sleep } from '../internal/sleep.ts'
+import { retryWhileBusy } from './atomic-write.ts'
+import { errorCode } from './error-code.ts'
+import {
+  type HeldInspection,
+  type Inspection,
+  inspect,
+  LOCK_DEFAULTS,
+  type LockOwner,
+  staleReason,
+  thisHost,
+} from './lock-inspect.ts'
 
-/** What a lock file holds: who took the lock and when. Plain JSON, one line, so a human can read it too. */
-export interface LockOwner {
-  readonly pid: number
-  readonly host: string
-  /** Random per acquisition: release and stale-lock takeover act only on the exact lock they looked at. */
-  readonly token: string
-  /** Epoch milliseconds when the lock was taken. */
-  readonly time: number
-  /** `node 20.20.2`, `deno 2.9.6`, `bun 1.4.5`: for the timeout message. */
-  readonly runtime?: string
-}
+export {
+  inspectLock,
+  LOCK_DEFAULTS,
+  type LockOwner,
+  type LockState,
+  type StaleReason,
+} from './lock-inspect.ts'
 
 export interface FileLockOptions {
   /** Give up waiting after this long with a `LOCK_TIMEOUT` StorageError. Default 30 s. */
@@ -48,27 +53,8 @@ export interface FileLock {
 
 const BACKOFF_BASE_MS = 8
 const BACKOFF_CAP_MS = 150
-/** A lock file is never half-written under this scheme, but a stray tool may leave garbage: wait so long. */
-const UNPARSABLE_GRACE_MS = 2_000
 /** The break section lasts milliseconds; a `.break` file older than this was left by a crashed process. */
 const BREAK_STALE_MS = 5_000
-/**
- * Deno without `--allow-sys` refuses `os.hostname()`. Then no lock counts as "on this host", so a dead
- * owner's lock is taken over only after `staleMs`: slower, never unsafe. (Likewise `process.kill` without
- * `--allow-run` fails with something other than ESRCH, which counts as alive.)
- */
-function thisHost(): string | undefined {
-  if (cachedHost === null) {
-    try {
-      cachedHost = hostname()
-    } catch {
-      cachedHost = undefined
-    }
-  }
-  return cachedHost
-}
-// Looked up on first use, not at import: Deno may prompt for the permission.
-let cachedHost: string | undefined | null = null
 /** `link` is unsupported on FAT and some network or FUSE filesystems: fall back to `open('wx')` there. */
 const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'])
 
@@ -83,8 +69,10 @@ const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'E
  *    half-written;
  * 2. staleness is judged from one open handle (`stat` + `readFile` of the same file): the owner runs on
  *    this host and its pid is dead, or the lock is older than `staleMs`, or it is garbage past a short grace;
- * 3. a stale lock is removed only while holding `<lockPath>.break`, after re-checking under it that the very
- *    same lock is still there and still stale;
+ * 3. a stale lock is removed only while holding `<lockPath>.break` (itself holding a token), after
+ *    re-checking under it that the very same lock is still there and still stale, and that the `.break` is
+ *    still ours; a `.break` left by a crashed breaker is removed only if it is still the very file judged
+ *    abandoned;
  * 4. release removes the lock only if it still holds our token.
  *
  * Not re-entrant: a second acquisition of the same path from inside the first waits for it (and times out).
@@ -98,8 +86,8 @@ const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'E
  * }
  */
 export async function acquireFileLock(lockPath: string, options: FileLockOptions = {}): Promise<FileLock> {
-  const timeoutMs = options.timeoutMs ?? 30_000
-  const staleMs = options.staleMs ?? 60_000
+  const timeoutMs = options.timeoutMs ?? LOCK_DEFAULTS.timeoutMs
+  const staleMs = options.staleMs ?? LOCK_DEFAULTS.staleMs
   const { signal } = options
   if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be a number >= 0, got ${timeoutMs}`)
   if (!(staleMs > 0)) throw new RangeError(`staleMs must be a number > 0, got ${staleMs}`)
@@ -180,12 +168,13 @@ async function acquireOnDisk(
       // Usually released between our attempt and our look: try again at once. But something that blocks link()
       // while reading as absent (a dangling symlink at the lock path) would spin here forever: keep the deadline.
       if (remaining <= 0) throw lockTimeout(path, timeoutMs, seen)
-      if (attempt > 3) await sleep(Math.min(remaining, backoff(attempt)), signal)
+      if (attempt > 3)
+        await sleep(Math.min(remaining, backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS)), signal)
       continue
     }
     if (staleReason(seen, staleMs) && (await breakStaleLock(path, seen, staleMs))) continue
     if (remaining <= 0) throw lockTimeout(path, timeoutMs, seen)
-    await sleep(Math.min(remaining, backoff(attempt)), signal)
+    await sleep(Math.min(remaining, backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS)), signal)
   }
 }
 
@@ -234,91 +223,6 @@ async function writeNew(path: string, text: string): Promise<void> {
   }
 }
 
-type Inspection =
-  | { readonly kind: 'free' }
-  | {
-      readonly kind: 'held'
-      /** Identifies this exact lock file: its token, or for garbage its inode and content. */
-      readonly id: string
-      readonly owner: LockOwner | undefined
-      readonly ageMs: number
-      /** Set when the file exists but cannot be opened (a lock left by another user, say). */
-      readonly unreadable?: string
-    }
-type HeldInspection = Extract<Inspection, { kind: 'held' }>
-
-/**
- * Reads the lock through ONE handle: a separate `stat(path)` and `readFile(path)` may see two different lock
- * files when a takeover happens in between (9 double holders in 30 rounds in locking.md).
- */
-async function inspect(path: string): Promise<Inspection> {
-  let handle: FileHandle
-  try {
-    handle = await open(path, 'r')
-  } catch (error) {
-    const code = errorCode(error)
-    if (code === 'ENOENT') return { kind: 'free' }
-    return { kind: 'held', id: `unreadable:${code}`, owner: undefined, ageMs: 0, unreadable: code ?? 'error' }
-  }
-  let text: string
-  let mtimeMs: number
-  let ino: number
-  try {
-    const stats = await handle.stat()
-    mtimeMs = stats.mtimeMs
-    ino = stats.ino
-    text = await handle.readFile('utf8')
-  } catch (error) {
-    const code = errorCode(error) ?? 'error'
-    return { kind: 'held', id: `unreadable:${code}`, owner: undefined, ageMs: 0, unreadable: code }
-  } finally {
-    await handle.close().catch(() => undefined)
-  }
-  const owner = parseOwner(text)
-  // The later of the two clocks: a lock must never look older than it is.
-  const since = owner ? Math.max(mtimeMs, owner.time) : mtimeMs
-  const ageMs = Math.max(0, Date.now() - since)
-  const id = owner ? `token:${owner.token}` : `raw:${ino}:${mtimeMs}:${text}`
-  return { kind: 'held', id, owner, ageMs }
-}
-
-function parseOwner(text: string): LockOwner | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const { pid, host, token, time, runtime } = value as Record<string, unknown>
-  // pid 0 or negative would make process.kill signal a whole process group.
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined
-  if (typeof host !== 'string' || typeof token !== 'string' || token === '') return undefined
-  if (typeof time !== 'number' || !Number.isFinite(time)) return undefined
-  return { pid, host, token, time, ...(typeof runtime === 'string' ? { runtime } : {}) }
-}
-
-/** Why the lock may be taken over, or undefined while it must be respected. */
-function staleReason(seen: Inspection, staleMs: number): string | undefined {
-  if (seen.kind !== 'held' || seen.unreadable) return undefined
-  const { owner, ageMs } = seen
-  if (!owner) return ageMs > Math.min(UNPARSABLE_GRACE_MS, staleMs) ? 'unparsable' : undefined
-  if (ageMs > staleMs) return 'expired'
-  const here = thisHost()
-  if (here !== undefined && owner.host === here && !isAlive(owner.pid)) return 'owner dead'
-  return undefined
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists but belongs to another user. Anything unexpected: assume alive, age will settle it.
-    return errorCode(error) !== 'ESRCH'
-  }
-}
-
 /**
  * Removes the stale lock `seen`, holding `<path>.break` so that no two processes do the check-then-unlink at
  * once (without it, one would unlink the lock another had just created). True if we removed it.
@@ -331,7 +235,8 @@ async function breakStaleLock(path: string, seen: HeldInspection, staleMs: numbe
     handle = await open(breakPath, 'wx', 0o644)
   } catch (error) {
     if (errorCode(error) !== 'EEXIST') throw cannotLock(path, error)
-    await removeAbandonedBreak(breakPath)
+    const other = await inspect(breakPath)
+    if (other.kind === 'held' && isAbandonedBreak(other)) await removeAbandonedBreak(breakPath, other)
     return false
   }
   try {
@@ -349,6 +254,9 @@ async function breakStaleLock(path: string, seen: HeldInspection, staleMs: numbe
     const again = await inspect(path)
     if (again.kind !== 'held' || again.id !== seen.id) return false
     if (!staleReason(again, staleMs)) return false
+    // Stalled past BREAK_STALE_MS, we may have had our .break judged abandoned and removed, and another breaker
+    // may be where we are: leave the lock to it (not breaking is always safe; we simply try again).
+    if (!(await holds(breakPath, breakToken))) return false
     try {
       await retryWhileBusy(() => unlink(path))
     } catch (error) {
@@ -361,12 +269,36 @@ async function breakStaleLock(path: string, seen: HeldInspection, staleMs: numbe
   }
 }
 
-/** Its holder crashed inside the few-millisecond break section; else every later takeover would wait. */
-async function removeAbandonedBreak(breakPath: string): Promise<void> {
-  const seen = await inspect(breakPath)
-  if (seen.kind === 'held' && !seen.unreadable && seen.ageMs > BREAK_STALE_MS) {
-    await unlink(breakPath).catch(() => undefined)
+/** Its holder crashed inside the few-millisecond break section (or died): else every takeover would wait. */
+function isAbandonedBreak(seen: HeldInspection): boolean {
+  return staleReason(seen, BREAK_STALE_MS) !== undefined
+}
+
+/**
+ * Removes the `.break` file judged abandoned as `seen`, only if it is still that very file (same token, or
+ * for garbage same inode and content), re-checked through one handle as `removeIfOurs` does for the lock.
+ * Two contenders may judge the same old `.break` abandoned: the first removes it and a live breaker creates a
+ * fresh one; the second must then not delete that fresh one, or two breakers would run at once, and each could
+ * unlink the lock that the other's takeover just let a third program create. True if it removed the file.
+ *
+ * Exported for its unit test only.
+ */
+export async function removeAbandonedBreak(breakPath: string, seen: HeldInspection): Promise<boolean> {
+  const again = await inspect(breakPath)
+  if (again.kind !== 'held' || again.id !== seen.id || !isAbandonedBreak(again)) return false
+  try {
+    await retryWhileBusy(() => unlink(breakPath))
+  } catch {
+    // Already gone (another contender), or not ours to remove: the next round looks again.
+    return false
   }
+  return true
+}
+
+/** True while the file at `path` holds `token`. */
+async function holds(path: string, token: string): Promise<boolean> {
+  const seen = await inspect(path)
+  return seen.kind === 'held' && seen.owner?.token === token
 }
 
 async function removeIfOurs(path: string, token: string): Promise<void> {
@@ -385,9 +317,7 @@ function heldLock(path: string, token: string, leave: () => void): FileLock {
     path,
     token,
     async stillHeld() {
-      if (released) return false
-      const seen = await inspect(path)
-      return seen.kind === 'held' && seen.owner?.token === token
+      return !released && (await holds(path, token))
     },
     async release() {
       if (released) return
@@ -424,12 +354,6 @@ function runtime(): string {
   if (versions['deno']) return `deno ${versions['deno']}`
   if (versions['bun']) return `bun ${versions['bun']}`
   return `node ${versions['node'] ?? '?'}`
-}
-
-/** Exponential with jitter, never 0: 12 contenders spread out instead of retrying in lockstep. */
-function backoff(attempt: number): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16))
-  return ceiling / 2 + (Math.random() * ceiling) / 2
 }
 
 function seconds(ms: number): string {

@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto'
-import { lstat, readFile, rename } from 'node:fs/promises'
+import { lstat, rename } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { ConfigError, StorageError } from '../errors.ts'
 import { sleep } from '../internal/sleep.ts'
-import type { StoredTokens, TokenStorage } from '../storage/types.ts'
-import { errorCode, writeFileAtomic } from './atomic-write.ts'
+import type { StoredTokens, TokenStorage, WithLockOptions } from '../storage/types.ts'
+import { writeFileAtomic } from './atomic-write.ts'
+import { errorCode } from './error-code.ts'
 import { acquireFileLock } from './file-lock.ts'
+import { readTextFile } from './read-text-file.ts'
+import { resolveTarget } from './resolve-target.ts'
 
 export interface FileStorageOptions {
   /** creds.json: `{"access_token": "...", "refresh_token": "..."}`, shared with every other program. */
   path: string
-  /** The lock file every program sharing `path` must agree on. Default: `path + '.lock'`. */
+  /**
+   * The lock file every program sharing `path` must agree on. Default: {@link credsLockPath}, beside the file
+   * `path` really is (a symlinked creds.json is locked beside its target).
+   */
   lockPath?: string | undefined
   /** How long `withLock` waits for another program before a `LOCK_TIMEOUT` StorageError. Default 30 s. */
   lockTimeoutMs?: number | undefined
@@ -27,8 +33,14 @@ export interface FileStorageOptions {
 export interface FileTokenStorage extends TokenStorage {
   /** The absolute path of creds.json. */
   readonly location: string
-  /** The absolute path of the lock file. */
+  /**
+   * The lock file as configured: the `lockPath` option, else `location + '.lock'`. For messages only: when
+   * creds.json is a symbolic link, `withLock` locks beside its target instead; `resolveLockPath()` says where.
+   */
   readonly lockPath: string
+  /** The lock file `withLock` takes right now: the `lockPath` option, else {@link credsLockPath}. */
+  resolveLockPath(): Promise<string>
+  withLock<T>(fn: () => Promise<T>, options?: WithLockOptions): Promise<T>
   saveRecovery(tokens: StoredTokens): Promise<string>
 }
 
@@ -53,7 +65,9 @@ const HOW_TO_GET_TOKENS =
  */
 export function fileStorage(options: FileStorageOptions): FileTokenStorage {
   const path = resolve(options.path)
-  const lockPath = resolve(options.lockPath ?? `${options.path}.lock`)
+  const fixedLockPath = options.lockPath === undefined ? undefined : resolve(options.lockPath)
+  // Looked up at each lock, not here: creds.json may not exist yet, or be linked elsewhere later.
+  const resolveLockPath = async () => fixedLockPath ?? (await credsLockPath(path))
   const lockOptions = { timeoutMs: options.lockTimeoutMs, staleMs: options.staleMs }
   // How many withLock calls of this instance are inside their critical section. Only then may read() move a
   // corrupt file aside: see readTokens.
@@ -61,11 +75,12 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
 
   return {
     location: path,
-    lockPath,
+    lockPath: fixedLockPath ?? `${path}.lock`,
+    resolveLockPath,
     read: () => readTokens(path, holding > 0),
     write: (tokens) => writeTokens(path, tokens),
-    async withLock(fn) {
-      const lock = await acquireFileLock(lockPath, lockOptions)
+    async withLock(fn, { signal } = {}) {
+      const lock = await acquireFileLock(await resolveLockPath(), { ...lockOptions, signal })
       holding++
       try {
         return await fn()
@@ -81,18 +96,32 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
 }
 
 /**
+ * The lock file for the creds.json at `credsPath`: `<file>.lock` beside the file it really is, so that
+ * `repo/creds.json → ~/.aac/creds.json` and `AAC_CONFIG_DIR=~/.aac` lock the same file. Resolved afresh
+ * on each call: the file may not exist yet, or be linked elsewhere later. {@link resolveTarget} has the rules.
+ *
+ * @example
+ * await credsLockPath('/repo/creds.json') // '/home/me/.aac/creds.json.lock'
+ */
+export async function credsLockPath(credsPath: string): Promise<string> {
+  return `${await resolveTarget(credsPath)}.lock`
+}
+
+/**
  * Reads the pair. A file that still does not parse after brief retries is corrupt.
  *
  * Reads take no lock, so a corrupt file is moved aside only when this instance holds the lock
- * (`mayMoveAside`, i.e. the token manager's re-read before a refresh): then no cooperating program is
- * writing, and a rename can never carry away a good file that a writer has just put in place. Outside the
- * lock the error is thrown and the file left alone; the locked re-read that follows moves it.
+ * (`mayMoveAside`, i.e. inside `withLock`): then no cooperating program is writing, and a rename can never
+ * carry away a good file that a writer has just put in place. Outside the lock the StorageError is thrown and
+ * the file left alone; a caller that then reads again inside `withLock` gets the file moved aside and a
+ * StorageError naming both paths. (The token manager does so: a StorageError from its lock-free read sends it
+ * on to its locked re-read.)
  */
 async function readTokens(path: string, mayMoveAside: boolean): Promise<StoredTokens | undefined> {
   for (let attempt = 0; ; attempt++) {
     let text: string
     try {
-      text = decode(await readFile(path))
+      text = await readTextFile(path)
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined
       throw new StorageError(
@@ -130,16 +159,6 @@ async function readTokens(path: string, mayMoveAside: boolean): Promise<StoredTo
     }
     return toTokens(path, value)
   }
-}
-
-/**
- * creds.json edited on Windows may start with a BOM, or be UTF-16 (PowerShell 5's `>`). TextDecoder drops the
- * BOM; JSON.parse already accepts CRLF and surrounding whitespace.
- */
-function decode(bytes: Uint8Array): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes)
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes)
-  return new TextDecoder('utf-8').decode(bytes)
 }
 
 /** A parsed file with a missing or bad field is the user's to fix: name the field, leave the file alone. */
@@ -190,11 +209,16 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
-/** Renames, never deletes: the file may hold the only copy of a pair the user can still recover by hand. */
+/**
+ * Renames, never deletes: the file may hold the only copy of a pair the user can still recover by hand. A
+ * symlinked creds.json keeps its link: the file it points to is moved, so that every program sharing it
+ * (through the link or not) sees it gone, and the next write through the link creates a good one.
+ */
 async function moveAside(path: string): Promise<string> {
-  const aside = await unusedName(`${path}.corrupt-${timestamp()}`)
+  const target = await resolveTarget(path)
+  const aside = await unusedName(`${target}.corrupt-${timestamp()}`)
   try {
-    await rename(path, aside)
+    await rename(target, aside)
   } catch (error) {
     throw new StorageError(
       'STORAGE_ERROR',
@@ -240,7 +264,7 @@ function isToken(value: unknown): value is string {
 /** Keys a user or another tool keeps beside the pair survive our writes; an unparsable file has none. */
 async function existingObject(path: string): Promise<Record<string, unknown>> {
   try {
-    const value: unknown = JSON.parse(decode(await readFile(path)))
+    const value: unknown = JSON.parse(await readTextFile(path))
     if (typeof value === 'object' && value !== null && !Array.isArray(value))
       return value as Record<string, unknown>
   } catch {

@@ -1,4 +1,5 @@
 import { createMutex } from '../internal/mutex.ts'
+import { abortReason } from '../internal/sleep.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
 /**
@@ -20,6 +21,26 @@ export function memoryStorage(initial?: StoredTokens): TokenStorage {
     async write(tokens) {
       current = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }
     },
-    withLock: (fn) => mutex.run(fn),
+    withLock(fn, { signal } = {}) {
+      if (!signal) return mutex.run(fn)
+      if (signal.aborted) return Promise.reject(abortReason(signal))
+      return new Promise((resolve, reject) => {
+        let started = false
+        // Only the wait is cut short: once fn runs it keeps the lock until it settles.
+        const onAbort = () => {
+          if (!started) reject(abortReason(signal))
+        }
+        signal.addEventListener('abort', onAbort, { once: true })
+        mutex
+          .run(async () => {
+            signal.removeEventListener('abort', onAbort)
+            // Its caller gave up while queued: skip fn, and pass the mutex on at once.
+            if (signal.aborted) throw abortReason(signal)
+            started = true
+            return fn()
+          })
+          .then(resolve, reject)
+      })
+    },
   }
 }

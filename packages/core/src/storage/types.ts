@@ -4,6 +4,11 @@ export interface StoredTokens {
   readonly refreshToken: string
 }
 
+export interface WithLockOptions {
+  /** Stops waiting for the lock (Ctrl-C): the call rejects with the signal's reason and `fn` never runs. */
+  signal?: AbortSignal | undefined
+}
+
 /**
  * Where tokens live. Adapters are small factories returning plain objects (memory, file, browser, your own).
  *
@@ -18,7 +23,11 @@ export interface TokenStorage {
   readonly location: string
   read(): Promise<StoredTokens | undefined>
   write(tokens: StoredTokens): Promise<void>
-  withLock<T>(fn: () => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` under the store's lock. `options.signal` stops the wait for the lock (rejecting with the
+   * signal's reason, `fn` never called); once `fn` runs, it runs to the end. Adapters may ignore the option.
+   */
+  withLock<T>(fn: () => Promise<T>, options?: WithLockOptions): Promise<T>
   /**
    * Last resort after a rotation whose pair `write` could not store: the old refresh token is already dead, so
    * keep the new pair somewhere the user can find it. Returns where it went. Optional.

@@ -1,0 +1,98 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { loadConfig, loadCreds, loadProjectId, readTextFile } from '../src/fs.ts'
+import { makeJwt } from './tokens.ts'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'aac-load-config-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+type Encoding = 'utf8' | 'utf8-bom' | 'utf16le' | 'utf16be'
+
+/** The bytes Windows tools write: Notepad (UTF-8 with BOM), PowerShell 5's `>` (UTF-16 LE with BOM)… */
+function encode(text: string, encoding: Encoding): Buffer {
+  switch (encoding) {
+    case 'utf8':
+      return Buffer.from(text, 'utf8')
+    case 'utf8-bom':
+      return Buffer.from(`\uFEFF${text}`, 'utf8')
+    case 'utf16le':
+      return Buffer.from(`\uFEFF${text}`, 'utf16le')
+    case 'utf16be':
+      return Buffer.from(`\uFEFF${text}`, 'utf16le').swap16()
+  }
+}
+
+const accessToken = makeJwt({ iss: 'https://pingauth.alteryxcloud.com/as' })
+const files = {
+  'aac_url.txt': 'https://api.us1.alteryxcloud.com\r\n',
+  'client_id.txt': 'my-client-id\r\n',
+  'creds.json': `{"access_token": "${accessToken}", "refresh_token": "refresh-1"}\r\n`,
+}
+
+async function writeConfig(encoding: Encoding): Promise<void> {
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), encode(text, encoding))
+}
+
+describe('loadConfig', () => {
+  for (const encoding of ['utf8', 'utf8-bom', 'utf16le', 'utf16be'] as const) {
+    it(`reads the three files saved as ${encoding}`, async () => {
+      await writeConfig(encoding)
+      const loaded = await loadConfig({ dir, env: {} })
+      expect(loaded.config).toMatchObject({
+        apiUrl: 'https://api.us1.alteryxcloud.com',
+        region: 'us1',
+        projectId: 'my-client-id',
+      })
+      expect(loaded.tokens).toEqual({ accessToken, refreshToken: 'refresh-1' })
+      // The storage it hands out reads the same file the same way.
+      expect(await loaded.storage.read()).toEqual(loaded.tokens)
+    })
+  }
+
+  it('takes api_project_id.txt when client_id.txt is blank, in any encoding', async () => {
+    await writeConfig('utf8')
+    await writeFile(join(dir, 'client_id.txt'), encode('\r\n', 'utf16le'))
+    await writeFile(join(dir, 'api_project_id.txt'), encode('other-id\r\n', 'utf16le'))
+    expect((await loadConfig({ dir, env: {} })).config.projectId).toBe('other-id')
+    expect(await loadProjectId(dir)).toEqual({ path: join(dir, 'api_project_id.txt'), projectId: 'other-id' })
+  })
+
+  it('names the missing file and how to make it, with the region’s page', async () => {
+    await expect(loadConfig({ dir, env: {} })).rejects.toMatchObject({
+      code: 'CONFIG_MISSING',
+      file: join(dir, 'aac_url.txt'),
+      message: expect.stringContaining('not found: create it with your API URL'),
+    })
+    await writeFile(join(dir, 'aac_url.txt'), 'https://api.eu1.alteryxcloud.com\n')
+    await expect(loadConfig({ dir, env: {} })).rejects.toMatchObject({
+      code: 'CONFIG_MISSING',
+      file: join(dir, 'client_id.txt'),
+      message: expect.stringContaining('https://eu1.alteryxcloud.com/'),
+    })
+    await expect(loadCreds(join(dir, 'creds.json'), 'eu1')).rejects.toMatchObject({
+      code: 'CONFIG_MISSING',
+      message: expect.stringMatching(/creds\.json not found: generate a token pair at https:\/\/eu1\./),
+    })
+  })
+})
+
+describe('readTextFile', () => {
+  it('drops the BOM and decodes UTF-16 in both byte orders', async () => {
+    const path = join(dir, 'text.txt')
+    for (const encoding of ['utf8', 'utf8-bom', 'utf16le', 'utf16be'] as const) {
+      await writeFile(path, encode('héllo ✓\n', encoding))
+      expect(await readTextFile(path)).toBe('héllo ✓\n')
+    }
+  })
+
+  it('throws file-system errors with their code', async () => {
+    await expect(readTextFile(join(dir, 'missing.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+})
