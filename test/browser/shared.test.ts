@@ -1,7 +1,8 @@
 // The browser example in its default mode: the page shares creds.json with the CLI examples through the dev
 // server, under the same lock. Real chromium, the real Vite config, a fake cloud.
 import { spawn } from 'node:child_process'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import type { Browser, Page } from 'playwright-core'
@@ -37,6 +38,13 @@ afterEach(async () => {
   await page.context().close()
   await cloud.stop()
 })
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 25) {
+    if (waited > 15_000) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
 
 async function credsFile(): Promise<{ access_token: string; refresh_token: string }> {
   return JSON.parse(await readFile(cloud.creds, 'utf8'))
@@ -139,11 +147,35 @@ describe('browser example, shared creds.json', () => {
     expect(cloud.fake.stats().requests).toBe(0)
   })
 
+  it('keeps the rotated pair in one recovery file, and says where, when another program took the lock over', async () => {
+    const before = await readFile(cloud.creds, 'utf8')
+    // The page's refresh is at the token endpoint when another program takes creds.json.lock over.
+    cloud.fake.inject({ kind: 'delay', ms: 1_000, path: '/as/token' })
+    await page.goto(server.url)
+    await until(() => (cloud.fake.stats().byRoute['POST /as/token'] ?? 0) > 0)
+    const lockPath = `${cloud.creds}.lock`
+    const other = { pid: process.pid, host: hostname(), token: 'another-program', time: Date.now() }
+    await writeFile(`${lockPath}.other`, JSON.stringify(other))
+    await rename(`${lockPath}.other`, lockPath)
+
+    await page.waitForSelector('body[data-state="error"]')
+    expect(await readFile(cloud.creds, 'utf8')).toBe(before)
+    const recovered = (await readdir(cloud.dir)).filter((name) => name.startsWith('creds.json.recovered-'))
+    expect(recovered).toHaveLength(1)
+    const kept = JSON.parse(await readFile(join(cloud.dir, recovered[0] ?? ''), 'utf8'))
+    expect(cloud.fake.isRefreshTokenValid(kept.refresh_token)).toBe(true)
+    const message = await text(page, '#error-message')
+    expect(message).toContain(join(cloud.dir, recovered[0] ?? ''))
+    expect(message).toMatch(/TOKENS_NOT_SAVED/)
+    expect(message).not.toContain(kept.refresh_token)
+  })
+
   it('forwards only to the configured hosts, and only for its own pages', async () => {
     await page.goto(server.url)
     await waitForWorkspace(page)
     const statuses = await page.evaluate(async (apiUrl) => {
-      const bridge = { 'x-aac-bridge': '1' }
+      const key = document.querySelector<HTMLMetaElement>('meta[name="aac-bridge-key"]')?.content ?? ''
+      const bridge = { 'x-aac-bridge': key }
       const status = (path: string, init: RequestInit = {}) => fetch(path, init).then((r) => r.status)
       const via = (origin: string, path: string) => `/__aac/proxy/${encodeURIComponent(origin)}${path}`
       return {
@@ -158,6 +190,7 @@ describe('browser example, shared creds.json', () => {
           headers: bridge,
         }),
         withoutHeader: await status('/__aac/storage/read', { method: 'POST' }),
+        oldHeader: await status('/__aac/storage/read', { method: 'POST', headers: { 'x-aac-bridge': '1' } }),
       }
     }, new URL(cloud.fake.url).origin)
     // The configured host answers for itself (401: no token sent); everything else is refused by the bridge.
@@ -167,6 +200,7 @@ describe('browser example, shared creds.json', () => {
       otherLoopback: 403,
       foreignToken: 403,
       withoutHeader: 403,
+      oldHeader: 403,
     })
   })
 })

@@ -1,7 +1,7 @@
 // Alteryx Cloud serves no CORS headers to localhost, so the page's API and token calls go through the dev
 // server. It forwards to the configured hosts and trusted token endpoints only: it is not an open proxy.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type AacConfig, tokenEndpoint } from '@aac/core'
+import { type AacConfig, type StoredTokens, tokenEndpoint } from '@aac/core'
 import { PROXY_ERROR_HEADER } from '../src/protocol.ts'
 
 /** Where the page may send requests through the dev server. */
@@ -13,13 +13,16 @@ export interface Allowed {
   trustedTokenHosts: readonly string[]
 }
 
-/** Failures of the forwarding itself (not of the upstream API) carry this header, so the page can tell them apart. */
+/** What a request through the proxy is: a call to the API, a refresh at a token endpoint, or neither. */
+export type Destination = 'api' | 'token'
 
 const REQUEST_HEADERS = ['accept', 'authorization', 'content-type', 'x-api-project-id', 'x-client-id']
 const RESPONSE_HEADERS =
   /^(content-type|retry-after|x-retry-after|x-rate-limit-[a-z-]+|x-trifacta-request-id)$/
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 const UPSTREAM_TIMEOUT_MS = 120_000
+/** Alteryx Cloud's issuers: `https://pingauth.alteryxcloud.com/as`, `https://pingauth-eu1.alteryxcloud.com/as`. */
+const ALTERYX_ISSUER_HOST = /^pingauth(-[a-z]{2}\d+)?\.alteryxcloud\.com$/
 
 /** `/<encoded origin>/<path>?<query>` (what follows the proxy prefix) → the target URL. */
 export function proxyTarget(rest: string): URL | undefined {
@@ -34,59 +37,121 @@ export function proxyTarget(rest: string): URL | undefined {
   }
 }
 
-/** The configured API and direct hosts, any path; token endpoints only for POST, only of trusted issuers. */
-export function isAllowed(target: URL, method: string, allowed: Allowed): boolean {
+/**
+ * Token endpoints take POSTs only, and only these: `${iss}/token` of the token in creds.json (when
+ * tokenEndpoint() trusts that issuer), and Alteryx Cloud's own issuers, `https://pingauth[-<region>]
+ * .alteryxcloud.com/as/token`, for standalone mode, whose pair lives in the browser and may be all there is
+ * (creds.json can hold placeholders then). The configured API and direct hosts take any method and path.
+ * Anything else is refused: the proxy is not open.
+ */
+export function classify(target: URL, method: string, allowed: Allowed): Destination | undefined {
+  const atTokenEndpoint = target.href === issuerTokenEndpoint(allowed) || isAlteryxTokenEndpoint(target)
+  if (method === 'POST' && target.search === '' && atTokenEndpoint) return 'token'
   const { config } = allowed
   const configured = config ? [new URL(config.apiUrl).origin, new URL(config.directUrl).origin] : []
-  if (configured.includes(target.origin)) return true
-  if (method !== 'POST' || target.search !== '' || !target.pathname.endsWith('/token')) return false
-  const issuer = target.origin + target.pathname.slice(0, -'/token'.length)
+  return configured.includes(target.origin) ? 'api' : undefined
+}
+
+function issuerTokenEndpoint(allowed: Allowed): string | undefined {
+  if (!allowed.issuer) return undefined
   try {
-    if (tokenEndpoint(issuer, allowed.trustedTokenHosts) !== target.href) return false
+    return tokenEndpoint(allowed.issuer, allowed.trustedTokenHosts)
   } catch {
-    return false
+    // An issuer the token manager would not trust either: nothing is forwarded to it.
+    return undefined
   }
-  // tokenEndpoint() trusts every loopback address (for local fakes); the proxy only the one creds.json names.
-  const issuerOrigin = allowed.issuer ? safeOrigin(allowed.issuer) : undefined
-  return !isLoopback(target.hostname) || target.origin === issuerOrigin
+}
+
+function isAlteryxTokenEndpoint(target: URL): boolean {
+  return (
+    target.protocol === 'https:' &&
+    target.port === '' &&
+    ALTERYX_ISSUER_HOST.test(target.hostname) &&
+    target.pathname === '/as/token'
+  )
+}
+
+export interface ForwardOptions {
+  /** The request body, when the caller has read it already (to look at a token request). */
+  body?: Buffer
+  /**
+   * Set for token requests. The upstream call then runs to its end even if the page goes away: the server
+   * has spent the old refresh token once it processed the request, so its answer is the only copy of the
+   * new pair. If the page is gone when a token response arrives, it goes here instead of being dropped.
+   */
+  onOrphanedTokens?: (tokens: StoredTokens) => Promise<void>
 }
 
 /** Sends the page's request on to `target` and streams the answer back, headers filtered both ways. */
-export async function forward(req: IncomingMessage, res: ServerResponse, target: URL): Promise<void> {
+export async function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: URL,
+  options: ForwardOptions = {},
+): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase()
   const headers = new Headers({ 'user-agent': 'aac-browser-example (vite dev server)' })
   for (const name of REQUEST_HEADERS) {
     const value = req.headers[name]
     if (typeof value === 'string') headers.set(name, value)
   }
-  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req)
+  const body = method === 'GET' || method === 'HEAD' ? undefined : (options.body ?? (await readBody(req)))
   if (body === 'too-large') {
     return proxyError(res, 413, 'HTTP_ERROR', `The request body is larger than ${MAX_BODY_BYTES} bytes.`)
   }
-  // A page that goes away (tab closed, client timeout) cancels the upstream call too.
+  const tokenRequest = options.onOrphanedTokens !== undefined
+  // Before the answer is written, 'close' means the page went away (tab closed, reload, client timeout).
   const gone = new AbortController()
   res.on('close', () => gone.abort())
+  const signals = [AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]
+  // An API call the page no longer waits for is cancelled; a token request never is (see ForwardOptions).
+  if (!tokenRequest) signals.push(gone.signal)
   let upstream: Response
+  let bytes: Buffer
   try {
     upstream = await fetch(target, {
       method,
       headers,
       ...(body !== undefined && { body: new Uint8Array(body) }),
       redirect: 'manual',
-      signal: AbortSignal.any([gone.signal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),
+      signal: AbortSignal.any(signals),
     })
+    bytes = Buffer.from(await upstream.arrayBuffer())
   } catch (error) {
     if (gone.signal.aborted) return
     const { code, message } = describeFailure(error, target)
     return proxyError(res, 502, code, message)
   }
+  if (gone.signal.aborted) {
+    const tokens = tokenRequest && upstream.ok ? tokenResponse(bytes) : undefined
+    if (tokens) await options.onOrphanedTokens?.(tokens)
+    return
+  }
   const out: Record<string, string> = {}
   upstream.headers.forEach((value, name) => {
     if (RESPONSE_HEADERS.test(name)) out[name] = value
   })
-  const bytes = Buffer.from(await upstream.arrayBuffer())
   res.writeHead(upstream.status, out)
   res.end(bytes)
+}
+
+/** The new pair in a token endpoint's answer, if it holds one (no pair, nothing was lost). */
+function tokenResponse(bytes: Buffer): StoredTokens | undefined {
+  try {
+    const data = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>
+    const { access_token: accessToken, refresh_token: refreshToken } = data
+    if (
+      typeof accessToken === 'string' &&
+      accessToken.trim() &&
+      typeof refreshToken === 'string' &&
+      refreshToken.trim()
+    ) {
+      return { accessToken, refreshToken }
+    }
+  } catch {
+    // Not JSON: not a token response.
+  }
+  return undefined
 }
 
 export function refuse(res: ServerResponse, target: URL | undefined, method: string, allowed: Allowed): void {
@@ -135,7 +200,7 @@ function describeFailure(error: unknown, target: URL): { code: string; message: 
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+export async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
@@ -145,17 +210,4 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
     chunks.push(buffer)
   }
   return Buffer.concat(chunks)
-}
-
-function safeOrigin(url: string): string | undefined {
-  try {
-    return new URL(url).origin
-  } catch {
-    return undefined
-  }
-}
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host)
 }

@@ -7,6 +7,13 @@ export interface Leases {
   acquire(lockPath: string, signal: AbortSignal): Promise<string>
   /** True while the lease exists and the lock file still holds its token. */
   stillHeld(id: string): Promise<boolean>
+  /**
+   * Keeps the lease through a token request in flight: a release (by the page, or at the end of the lease)
+   * waits until the returned function is called, so an answer that arrives after the page gave up can still
+   * be saved under the lock. `stillHeld` stays the judge: another program may take a lock held past its stale
+   * age over regardless.
+   */
+  pin(id: string): () => void
   release(id: string): Promise<void>
   releaseAll(): Promise<void>
 }
@@ -22,17 +29,34 @@ export interface LeaseOptions {
   waitMs?: number
 }
 
+interface Lease {
+  lock: FileLock
+  timer: ReturnType<typeof setTimeout>
+  pins: number
+  releasing: boolean
+}
+
 export function createLeases(options: LeaseOptions = {}): Leases {
   const leaseMs = options.leaseMs ?? 50_000
   const waitMs = options.waitMs ?? 30_000
-  const held = new Map<string, { lock: FileLock; timer: ReturnType<typeof setTimeout> }>()
+  const held = new Map<string, Lease>()
 
-  async function release(id: string): Promise<void> {
+  async function end(id: string): Promise<void> {
     const lease = held.get(id)
     if (!lease) return
     held.delete(id)
     clearTimeout(lease.timer)
     await lease.lock.release().catch(() => undefined)
+  }
+
+  async function release(id: string): Promise<void> {
+    const lease = held.get(id)
+    if (!lease) return
+    if (lease.pins > 0) {
+      lease.releasing = true
+      return
+    }
+    await end(id)
   }
 
   return {
@@ -41,16 +65,28 @@ export function createLeases(options: LeaseOptions = {}): Leases {
       const id = randomUUID()
       const timer = setTimeout(() => void release(id), leaseMs)
       timer.unref()
-      held.set(id, { lock, timer })
+      held.set(id, { lock, timer, pins: 0, releasing: false })
       return id
     },
     async stillHeld(id) {
       const lease = held.get(id)
       return lease ? lease.lock.stillHeld() : false
     },
+    pin(id) {
+      const lease = held.get(id)
+      if (!lease) return () => {}
+      lease.pins++
+      let done = false
+      return () => {
+        if (done) return
+        done = true
+        lease.pins--
+        if (lease.pins === 0 && lease.releasing) void end(id)
+      }
+    },
     release,
     async releaseAll() {
-      await Promise.all([...held.keys()].map(release))
+      await Promise.all([...held.keys()].map(end))
     },
   }
 }

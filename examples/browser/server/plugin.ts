@@ -4,23 +4,26 @@
  *
  *   GET  /__aac/config          apiUrl, directUrl, projectId, region, or the error the CLI would print
  *   POST /__aac/storage/read    the pair in creds.json
- *   POST /__aac/storage/write   {tokens, lockId?}: atomic write (refused if the lease was lost)
+ *   POST /__aac/storage/write   {tokens, lockId}: atomic write, only under a live lease (else a recovery file)
  *   POST /__aac/storage/recover {tokens}: the recovery file beside creds.json
  *   POST /__aac/lock/acquire    → {lockId}: creds.json.lock, as fileStorage takes it
  *   POST /__aac/lock/release    {lockId}
  *   ANY  /__aac/proxy/<origin>/<path>   forwarded to the configured hosts only (see forward.ts)
  *
  * Tokens cross only loopback, and only to this origin's pages: every call must come from a loopback address
- * with a loopback Host header (no DNS rebinding) and carry `x-aac-bridge`, a header other sites cannot send
- * without a CORS preflight this server never approves. Nothing here logs a token.
+ * with a loopback Host header (no DNS rebinding), carry no foreign Origin, and carry `x-aac-bridge` holding
+ * this run's key, which the plugin writes into the HTML it serves. Other sites cannot send that header without
+ * a CORS preflight this server never approves, and callers that never loaded the page do not have the key.
+ * Nothing here logs a token.
  */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import process from 'node:process'
-import { AacError, formatError, isAacError, StorageError } from '@aac/core'
-import { fileStorage } from '@aac/core/fs'
-import type { Plugin } from 'vite'
-import { BRIDGE_HEADER, BRIDGE_PREFIX } from '../src/protocol.ts'
-import { type Allowed, forward, isAllowed, proxyTarget, refuse } from './forward.ts'
+import { AacError, formatError, isAacError, isLoopbackHost, StorageError, type StoredTokens } from '@aac/core'
+import { type FileTokenStorage, fileStorage } from '@aac/core/fs'
+import type { Logger, Plugin } from 'vite'
+import { BRIDGE_HEADER, BRIDGE_KEY_META, BRIDGE_PREFIX, LOCK_HEADER } from '../src/protocol.ts'
+import { type Allowed, classify, forward, proxyError, proxyTarget, readBody, refuse } from './forward.ts'
 import { createLeases, type LeaseOptions } from './leases.ts'
 import { credsPath, errorBody, readSettings, type SettingsSource } from './settings.ts'
 
@@ -36,8 +39,12 @@ export interface AacBridgeOptions extends LeaseOptions {
 
 export function aacBridge(options: AacBridgeOptions = {}): Plugin {
   const leases = createLeases(options)
+  // A new key each time the dev server starts: pages of an earlier run, and callers that never loaded the
+  // page, get no answer.
+  const key = randomBytes(32).toString('base64url')
   const debug = Boolean(process.env['AAC_DEBUG'])
   let root = process.cwd()
+  let logger: Logger | undefined
   const source = (): SettingsSource => ({
     configDir: options.configDir,
     searchFrom: root,
@@ -46,17 +53,7 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase()
-    if (path.startsWith('/proxy/')) {
-      const settings = await readSettings(source())
-      const allowed: Allowed = {
-        config: settings.config,
-        issuer: settings.issuer,
-        trustedTokenHosts: options.trustedTokenHosts ?? [],
-      }
-      const target = proxyTarget(path.slice('/proxy'.length))
-      if (!target || !isAllowed(target, method, allowed)) return refuse(res, target, method, allowed)
-      return forward(req, res, target)
-    }
+    if (path.startsWith('/proxy/')) return proxy(req, res, method, path.slice('/proxy'.length))
     if (path === '/config' && method === 'GET') {
       const settings = await readSettings(source())
       return json(res, 200, {
@@ -74,30 +71,38 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
         return json(res, 200, { tokens: tokens ?? null })
       }
       case '/storage/write': {
+        const tokens = tokensOf(input)
         const lockId = typeof input['lockId'] === 'string' ? input['lockId'] : undefined
-        if (lockId !== undefined && !(await leases.stillHeld(lockId))) {
-          // Another program took the lock over (the page stalled past its lease): writing now could undo its
-          // rotation. The page then keeps the pair in a recovery file instead.
-          return json(res, 409, {
-            error: errorBody(
-              new StorageError(
-                'STORAGE_ERROR',
-                `The page lost its lock on ${storage.lockPath} before saving (it held it longer than the lease); creds.json was not written.`,
-                { location: storage.location },
-              ),
-            ),
-          })
+        // Only the holder of the lock may replace creds.json: a write without it could undo the rotation of a
+        // program that holds it now, leaving creds.json with a spent refresh token. The pair is kept anyway,
+        // since a rotated pair is the only copy there is.
+        if (!tokens) return json(res, 400, { error: errorBody(emptyTokens(storage)) })
+        if (lockId === undefined || !(await leases.stillHeld(lockId))) {
+          const recovered = await storage.saveRecovery(tokens)
+          const why =
+            lockId === undefined
+              ? 'creds.json is written only by the holder of its lock, and this write held none'
+              : `the page lost its lock on ${storage.lockPath} before saving (it held it past its lease, or another program took it over)`
+          const error = new StorageError(
+            'STORAGE_ERROR',
+            `Not written: ${why}. The pair was saved to ${recovered} instead.`,
+            { location: recovered },
+          )
+          return json(res, 409, { error: errorBody(error), recovered })
         }
-        await storage.write(tokensOf(input))
+        await storage.write(tokens)
         return json(res, 200, {})
       }
-      case '/storage/recover':
-        return json(res, 200, { location: await storage.saveRecovery(tokensOf(input)) })
+      case '/storage/recover': {
+        const tokens = tokensOf(input)
+        if (!tokens) return json(res, 400, { error: errorBody(emptyTokens(storage)) })
+        return json(res, 200, { location: await storage.saveRecovery(tokens) })
+      }
       case '/lock/acquire': {
         // A page that goes away while waiting must not get (and then hold) the lock.
         const gone = new AbortController()
         res.on('close', () => gone.abort())
-        const lockId = await leases.acquire(storage.lockPath, gone.signal)
+        const lockId = await leases.acquire(await storage.resolveLockPath(), gone.signal)
         if (res.destroyed) return leases.release(lockId)
         return json(res, 200, { lockId })
       }
@@ -109,17 +114,105 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
     }
   }
 
+  async function proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    rest: string,
+  ): Promise<void> {
+    const settings = await readSettings(source())
+    const allowed: Allowed = {
+      config: settings.config,
+      issuer: settings.issuer,
+      trustedTokenHosts: options.trustedTokenHosts ?? [],
+    }
+    const target = proxyTarget(rest)
+    const destination = target && classify(target, method, allowed)
+    if (!target || !destination) return refuse(res, target, method, allowed)
+    if (destination === 'api') return forward(req, res, target)
+
+    // A refresh. The refresh token of creds.json is spent only under its lock: by the page that holds a live
+    // lease (its id in x-aac-lock), never by one whose lease ended (another program may be rotating now).
+    // Without x-aac-lock it is a standalone page spending its own pair, which must not be creds.json's.
+    const body = await readBody(req)
+    if (body === 'too-large') return proxyError(res, 413, 'HTTP_ERROR', 'The token request is too large.')
+    const storage = fileStorage({ path: await credsPath(source()) })
+    const lockId = typeof req.headers[LOCK_HEADER] === 'string' ? req.headers[LOCK_HEADER] : undefined
+    if (lockId !== undefined) {
+      if (!(await leases.stillHeld(lockId))) {
+        return proxyError(
+          res,
+          409,
+          'LOCK_LOST',
+          `The page's lock on ${storage.lockPath} ended before its refresh (it held it past its lease, or another program took it over); the refresh token was not sent. Reload the page.`,
+        )
+      }
+    } else if (spends(body, await storage.read().catch(() => undefined))) {
+      return proxyError(
+        res,
+        409,
+        'LOCK_REQUIRED',
+        `The refresh token of ${storage.location} is spent only under its lock (${storage.lockPath}); this request held none, so it was not sent.`,
+      )
+    }
+    const unpin = lockId === undefined ? () => {} : leases.pin(lockId)
+    try {
+      await forward(req, res, target, {
+        body,
+        onOrphanedTokens: (tokens) => keepOrphaned(tokens, lockId, storage),
+      })
+    } finally {
+      unpin()
+    }
+  }
+
+  /**
+   * The page went away while its refresh was in flight, and the answer holds the new pair (the old refresh
+   * token is spent now). Under the page's lease it goes to creds.json, as the page would have done; else to
+   * a recovery file beside creds.json. Either way the terminal says where.
+   */
+  async function keepOrphaned(tokens: StoredTokens, lockId: string | undefined, storage: FileTokenStorage) {
+    const lost = 'The page went away during a token refresh'
+    if (lockId !== undefined && (await leases.stillHeld(lockId))) {
+      try {
+        await storage.write(tokens)
+        await leases.release(lockId)
+        logger?.warn(`[aac] ${lost}; the dev server saved the new pair to ${storage.location}.`)
+        return
+      } catch (error) {
+        logger?.warn(`[aac] ${lost}, and ${storage.location} could not be written: ${formatError(error)}`)
+      }
+    }
+    try {
+      const where = await storage.saveRecovery(tokens)
+      const what =
+        lockId === undefined
+          ? 'paste it into the page (standalone mode)'
+          : `copy it into ${storage.location} if no program has rotated since`
+      logger?.warn(`[aac] ${lost}; the new pair is in ${where}: ${what}, then delete that file.`)
+    } catch (error) {
+      logger?.error(`[aac] ${lost}, and its new pair could not be saved: ${formatError(error)}`)
+    }
+  }
+
   return {
     name: 'aac-bridge',
     configResolved(config) {
       root = config.root
+      logger = config.logger
     },
+    // The page reads the key from here (src/bridge.ts). Vite serves this HTML to any local caller, so the key
+    // keeps out those that never load the page, and pages of other dev-server runs, not a local program that
+    // fetches the page first.
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { name: BRIDGE_KEY_META, content: key }, injectTo: 'head' },
+    ],
     configureServer(server) {
       server.httpServer?.on('close', () => void leases.releaseAll())
       server.middlewares.use((req, res, next) => {
         const url = req.url ?? ''
         if (url !== BRIDGE_PREFIX && !url.startsWith(`${BRIDGE_PREFIX}/`)) return next()
-        const refusal = guard(req)
+        const refusal = guard(req, key)
         if (refusal) return json(res, 403, { error: errorBody(bridgeError(refusal)) })
         const path = url.slice(BRIDGE_PREFIX.length)
         handle(req, res, path).catch((error: unknown) => {
@@ -135,16 +228,17 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
 }
 
 /** Why a request may not use the bridge, or undefined if it may. */
-function guard(req: IncomingMessage): string | undefined {
-  if (!isLoopbackAddress(req.socket.remoteAddress)) {
+function guard(req: IncomingMessage, key: string): string | undefined {
+  // A socket address is an IP: `::ffff:127.0.0.1` is how an IPv4 peer shows on a dual-stack socket.
+  const address = req.socket.remoteAddress?.replace(/^::ffff:/, '')
+  if (!address || !isLoopbackHost(address)) {
     return 'The token bridge answers loopback clients only: open the page on http://localhost.'
   }
+  // The Host header names the site the browser thinks it talks to: a loopback name, or a rebound DNS name.
   const host = hostOf(req.headers.host)
-  if (!host || !isLoopbackName(host)) {
+  if (!host || !isLoopbackHost(host)) {
     return 'The token bridge answers only pages opened as http://localhost:<port> or http://127.0.0.1:<port>.'
   }
-  if (req.headers[BRIDGE_HEADER] !== '1')
-    return `Requests to the token bridge must carry ${BRIDGE_HEADER}: 1.`
   const origin = req.headers.origin
   if (origin !== undefined && origin !== `http://${req.headers.host}`) {
     return `The token bridge refuses requests from other origins (${origin}).`
@@ -153,24 +247,48 @@ function guard(req: IncomingMessage): string | undefined {
   if (site !== undefined && site !== 'same-origin') {
     return 'The token bridge refuses requests from other sites.'
   }
+  if (!sameSecret(req.headers[BRIDGE_HEADER], key)) {
+    return `Requests to the token bridge must carry ${BRIDGE_HEADER} with the key of this dev-server run: reload the page (the dev server may have been restarted).`
+  }
   return undefined
+}
+
+/** Constant-time: hashing first gives both sides the same length, as timingSafeEqual requires. */
+function sameSecret(given: string | string[] | undefined, key: string): boolean {
+  if (typeof given !== 'string') return false
+  const digest = (text: string) => createHash('sha256').update(text).digest()
+  return timingSafeEqual(digest(given), digest(key))
+}
+
+/** True if this form-encoded token request would spend the refresh token stored in creds.json. */
+function spends(body: Buffer, stored: StoredTokens | undefined): boolean {
+  if (!stored) return false
+  const spent = new URLSearchParams(body.toString('utf8')).get('refresh_token')
+  return spent !== null && sameSecret(spent, stored.refreshToken)
 }
 
 function bridgeError(message: string): AacError {
   return new AacError('HTTP_ERROR', message)
 }
 
+function emptyTokens(storage: FileTokenStorage): StorageError {
+  return new StorageError(
+    'STORAGE_ERROR',
+    `Refusing to store an empty or non-string token; ${storage.location} was left unchanged.`,
+    { location: storage.location },
+  )
+}
+
 function notFound(method: string, path: string) {
   return { error: errorBody(bridgeError(`No bridge endpoint ${method} ${BRIDGE_PREFIX}${path}.`)) }
 }
 
-function tokensOf(input: Record<string, unknown>) {
+function tokensOf(input: Record<string, unknown>): StoredTokens | undefined {
   const tokens = input['tokens'] as Record<string, unknown> | undefined
-  // fileStorage refuses empty or non-string tokens itself, with a message naming creds.json.
-  return {
-    accessToken: tokens?.['accessToken'] as string,
-    refreshToken: tokens?.['refreshToken'] as string,
-  }
+  const accessToken = tokens?.['accessToken']
+  const refreshToken = tokens?.['refreshToken']
+  const isToken = (value: unknown): value is string => typeof value === 'string' && value.trim() !== ''
+  return isToken(accessToken) && isToken(refreshToken) ? { accessToken, refreshToken } : undefined
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -194,15 +312,4 @@ function hostOf(header: string | undefined): string | undefined {
   } catch {
     return undefined
   }
-}
-
-function isLoopbackName(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
-}
-
-function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false
-  const plain = address.replace(/^::ffff:/, '')
-  return plain === '::1' || /^127\./.test(plain)
 }

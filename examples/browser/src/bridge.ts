@@ -12,10 +12,29 @@ import {
   TimeoutError,
   type TokenStorage,
 } from '@aac/core'
-import { BRIDGE_HEADER, BRIDGE_PREFIX, type ErrorBody, PROXY_ERROR_HEADER } from './protocol.ts'
+import {
+  BRIDGE_HEADER,
+  BRIDGE_KEY_META,
+  BRIDGE_PREFIX,
+  type ErrorBody,
+  LOCK_ERRORS,
+  LOCK_HEADER,
+  PROXY_ERROR_HEADER,
+} from './protocol.ts'
 
 export const BRIDGE_BASE = BRIDGE_PREFIX
-const BRIDGE_HEADERS = { 'content-type': 'application/json', [BRIDGE_HEADER]: '1' }
+
+/** This dev-server run's key, which it wrote into the page's HTML: every bridge call must carry it. */
+function bridgeKey(): string {
+  const key = document.querySelector<HTMLMetaElement>(`meta[name="${BRIDGE_KEY_META}"]`)?.content
+  if (!key) {
+    throw new StorageError(
+      'STORAGE_ERROR',
+      "This page did not come from the example's dev server (it holds no bridge key): start it with `npm run browser` and open the address it prints.",
+    )
+  }
+  return key
+}
 
 export interface BridgeConfig {
   /** Present when aac_url.txt and client_id.txt are valid. */
@@ -29,19 +48,28 @@ export async function loadBridgeConfig(baseUrl = BRIDGE_BASE): Promise<BridgeCon
   return (await call(baseUrl, 'GET', '/config')) as unknown as BridgeConfig
 }
 
+/** A {@link TokenStorage} on the dev server's bridge. */
+export interface BridgeStorage extends TokenStorage {
+  /** The lease on creds.json.lock while `withLock` runs, for the token request bridgedFetch makes then. */
+  lockId(): string | undefined
+}
+
 /**
  * creds.json through the dev server, locked with the same creds.json.lock as fileStorage, so this page and
  * every script using the file take turns refreshing.
  *
  * @example
  * const storage = bridgeStorage({ location: '/home/me/aac/creds.json' })
- * const client = createClient({ config, storage, fetch: bridgedFetch() })
+ * const client = createClient({ config, storage, fetch: bridgedFetch({ storage }) })
  */
-export function bridgeStorage(options: { location: string; baseUrl?: string }): TokenStorage {
+export function bridgeStorage(options: { location: string; baseUrl?: string }): BridgeStorage {
   const baseUrl = options.baseUrl ?? BRIDGE_BASE
   // The file lock is per dev server, not per caller: callers in this page queue here first.
   let tail: Promise<unknown> = Promise.resolve()
   let lockId: string | undefined
+  // Where the dev server kept a pair it would not write to creds.json (the lease was lost), so that the
+  // token manager's saveRecovery that follows points there instead of making a second copy.
+  let recovered: { refreshToken: string; location: string } | undefined
 
   async function locked<T>(fn: () => Promise<T>): Promise<T> {
     const { lockId: id } = (await call(baseUrl, 'POST', '/lock/acquire')) as { lockId: string }
@@ -56,13 +84,22 @@ export function bridgeStorage(options: { location: string; baseUrl?: string }): 
 
   return {
     location: options.location,
+    lockId: () => lockId,
     async read() {
       const { tokens } = (await call(baseUrl, 'POST', '/storage/read')) as { tokens: StoredTokens | null }
       return tokens ?? undefined
     },
     async write(tokens) {
-      // Inside withLock the dev server checks the lock is still ours before replacing the file.
-      await call(baseUrl, 'POST', '/storage/write', { tokens: plain(tokens), lockId })
+      // The dev server replaces the file only while our lease still holds creds.json.lock; else it keeps the
+      // pair in a recovery file and says where.
+      const { ok, data, error } = await send(baseUrl, 'POST', '/storage/write', {
+        tokens: plain(tokens),
+        lockId,
+      })
+      if (typeof data['recovered'] === 'string') {
+        recovered = { refreshToken: tokens.refreshToken, location: data['recovered'] }
+      }
+      if (!ok) throw error
     },
     withLock<T>(fn: () => Promise<T>): Promise<T> {
       const result = tail.then(() => locked(fn))
@@ -70,6 +107,7 @@ export function bridgeStorage(options: { location: string; baseUrl?: string }): 
       return result
     },
     async saveRecovery(tokens) {
+      if (recovered?.refreshToken === tokens.refreshToken) return recovered.location
       const { location } = (await call(baseUrl, 'POST', '/storage/recover', { tokens: plain(tokens) })) as {
         location: string
       }
@@ -81,14 +119,19 @@ export function bridgeStorage(options: { location: string; baseUrl?: string }): 
 /**
  * A fetch for createClient and the token manager: calls to other origins go through the dev server's
  * forwarding route, because Alteryx Cloud sends no CORS headers to localhost. The dev server forwards only to
- * the hosts in aac_url.txt and trusted token endpoints.
+ * the hosts in aac_url.txt and trusted token endpoints, and a refresh of creds.json's pair only under the
+ * lease of `storage` (pass the bridgeStorage the token manager uses).
  */
-export function bridgedFetch(baseUrl = BRIDGE_BASE): FetchLike {
+export function bridgedFetch(options: { storage?: BridgeStorage; baseUrl?: string } = {}): FetchLike {
+  const baseUrl = options.baseUrl ?? BRIDGE_BASE
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input), location.href)
     if (url.origin === location.origin) return fetch(input, init)
     const headers = new Headers(init?.headers)
-    headers.set(BRIDGE_HEADER, '1')
+    headers.set(BRIDGE_HEADER, bridgeKey())
+    // The token manager refreshes inside withLock: the lease it holds then goes along.
+    const lockId = options.storage?.lockId()
+    if (lockId !== undefined) headers.set(LOCK_HEADER, lockId)
     const target = `${baseUrl}/proxy/${encodeURIComponent(url.origin)}${url.pathname}${url.search}`
     const response = await fetch(target, { ...init, headers })
     const failure = response.headers.get(PROXY_ERROR_HEADER)
@@ -98,6 +141,7 @@ export function bridgedFetch(baseUrl = BRIDGE_BASE): FetchLike {
       const message = body.error?.message ?? `The dev server answered ${response.status}.`
       if (failure === 'NETWORK_ERROR' || failure === 'TLS_ERROR') throw new NetworkError(failure, message)
       if (failure === 'TIMEOUT') throw new TimeoutError('TIMEOUT', message)
+      if (LOCK_ERRORS.includes(failure)) throw new StorageError('STORAGE_ERROR', message)
       throw new AacError('HTTP_ERROR', message)
     }
     return response
@@ -124,11 +168,24 @@ async function call(
   path: string,
   body?: unknown,
 ): Promise<Record<string, unknown>> {
+  const { ok, data, error } = await send(baseUrl, method, path, body)
+  if (!ok) throw error
+  return data
+}
+
+/** One bridge call; an answer other than 2xx comes back as the typed error it stands for, not thrown. */
+async function send(
+  baseUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ ok: boolean; data: Record<string, unknown>; error: AacError | undefined }> {
+  const headers = { 'content-type': 'application/json', [BRIDGE_HEADER]: bridgeKey() }
   let response: Response
   try {
     response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: BRIDGE_HEADERS,
+      headers,
       ...(body !== undefined && { body: JSON.stringify(body) }),
       cache: 'no-store',
     })
@@ -140,13 +197,12 @@ async function call(
     )
   }
   const data = (await response.json().catch(() => ({}))) as Record<string, unknown>
-  if (!response.ok) {
-    const error = data['error'] as ErrorBody | undefined
-    throw error
-      ? toError(error)
-      : new StorageError('STORAGE_ERROR', `The dev server answered ${response.status} to ${path}.`)
-  }
-  return data
+  if (response.ok) return { ok: true, data, error: undefined }
+  const reported = data['error'] as ErrorBody | undefined
+  const error = reported
+    ? toError(reported)
+    : new StorageError('STORAGE_ERROR', `The dev server answered ${response.status} to ${path}.`)
+  return { ok: false, data, error }
 }
 
 function plain(tokens: StoredTokens): StoredTokens {

@@ -14,7 +14,7 @@ import {
   type TokenStorage,
   webStorage,
 } from '@aac/core'
-import { bridgedFetch, bridgeStorage, loadBridgeConfig, toError } from './bridge.ts'
+import { type BridgeStorage, bridgedFetch, bridgeStorage, loadBridgeConfig, toError } from './bridge.ts'
 import { byId, setState, showError, showOnly, showToken, showWorkspace } from './view.ts'
 
 const STANDALONE_KEY = 'aac.tokens'
@@ -29,8 +29,9 @@ interface Session {
 
 let session: Session | undefined
 
-function connect(config: AacConfig, storage: TokenStorage): Session {
-  const fetch = bridgedFetch()
+/** `shared`: creds.json through the dev server, whose lease then goes along with each refresh. */
+function connect(config: AacConfig, storage: TokenStorage, shared?: BridgeStorage): Session {
+  const fetch = bridgedFetch(shared ? { storage: shared } : {})
   const logger = debug ? (message: string) => console.debug(`[aac] ${message}`) : undefined
   const tokens = createTokenManager({ storage, fetch, region: config.region, ...(logger && { logger }) })
   const client = createClient({ config, tokens, fetch, secrets: tokens.secrets, ...(logger && { logger }) })
@@ -73,7 +74,8 @@ async function start(): Promise<void> {
     if (bridge.error || !bridge.config || !bridge.credsPath) {
       return fail(bridge.error ? toError(bridge.error) : new Error('The dev server sent no config.'))
     }
-    session = connect(bridge.config, bridgeStorage({ location: bridge.credsPath }))
+    const storage = bridgeStorage({ location: bridge.credsPath })
+    session = connect(bridge.config, storage, storage)
     return loadWorkspace(session)
   }
 

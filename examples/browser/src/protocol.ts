@@ -5,10 +5,22 @@
 
 /** Every bridge endpoint lives under this path. */
 export const BRIDGE_PREFIX = '/__aac'
-/** Sent by the page on every bridge call; other sites cannot send it without a preflight the server refuses. */
+/**
+ * Sent by the page on every bridge call, holding this run's bridge key. Other sites cannot send it without a
+ * CORS preflight the server never approves, and without the key no caller gets an answer.
+ */
 export const BRIDGE_HEADER = 'x-aac-bridge'
+/** The `<meta name>` the dev server puts the bridge key in, in the HTML it serves (a new key at each start). */
+export const BRIDGE_KEY_META = 'aac-bridge-key'
+/**
+ * Sent with proxied requests while the page holds the creds.json lock (its lease id): the dev server forwards
+ * a refresh of the shared pair only under a live lease.
+ */
+export const LOCK_HEADER = 'x-aac-lock'
 /** Set by the forwarding proxy on answers of its own (a refused host), so the page can tell them from the API's. */
 export const PROXY_ERROR_HEADER = 'x-aac-proxy-error'
+/** Values of {@link PROXY_ERROR_HEADER} that mean the page has no (or no longer) the creds.json lock. */
+export const LOCK_ERRORS: readonly string[] = ['LOCK_LOST', 'LOCK_REQUIRED']
 
 /** An error as the page receives it: enough to rebuild the typed error, plus the line the CLI prints. */
 export interface ErrorBody {

@@ -58,9 +58,9 @@ export {
 } from './jobs.ts'
 export { type AccessTokenClaims, decodeAccessToken, isFresh, refreshSkewMs } from './jwt.ts'
 export { type PageInfo, type PageSource, type PaginateOptions, paginate } from './paginate.ts'
-export { apiProjectsPage, apiTokensPage, regionOfHost } from './regions.ts'
+export { apiProjectsPage, apiTokensPage, isLoopbackHost, regionOfHost } from './regions.ts'
 export { memoryStorage } from './storage/memory.ts'
-export type { StoredTokens, TokenStorage } from './storage/types.ts'
+export type { StoredTokens, TokenStorage, WithLockOptions } from './storage/types.ts'
 export { type WebLocks, type WebStorageArea, type WebStorageOptions, webStorage } from './storage/web.ts'
 export { tokenEndpoint } from './token-endpoint.ts'
 export {

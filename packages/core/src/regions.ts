@@ -29,7 +29,13 @@ export function regionOfHost(hostname: string): string | undefined {
   return undefined
 }
 
-/** 127.0.0.0/8, ::1 and localhost: where the fake cloud and local test servers live. */
+/**
+ * 127.0.0.0/8, ::1 and localhost: where the fake cloud and local test servers live.
+ *
+ * @example
+ * isLoopbackHost('127.0.0.1') // true
+ * isLoopbackHost('api.us1.alteryxcloud.com') // false
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
   return (

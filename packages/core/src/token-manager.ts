@@ -12,7 +12,7 @@
  *   REAUTH_REQUIRED naming the page of the user's region. The user's files are left as they were.
  */
 
-import { AuthError, ConfigError, StorageError, TimeoutError } from './errors.ts'
+import { AuthError, ConfigError, isAacError, StorageError, TimeoutError } from './errors.ts'
 import { describeFetchFailure, parseRetryAfter } from './internal/http-errors.ts'
 import { isPermissionDenial } from './internal/permission-hint.ts'
 import { abortReason, backoffDelay, sleep } from './internal/sleep.ts'
@@ -294,6 +294,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         response = await fetchImpl(endpoint, { method: 'POST', headers, body, signal: overall })
       } catch (error) {
         if (overall.aborted) throw refreshTimeout(overall, endpoint)
+        // An injected fetch (the browser example's bridge) may fail with a typed error of ours: it says it best.
+        if (isAacError(error)) throw error
         const failure = describeFetchFailure(error, endpoint)
         // A TLS problem or a sandbox refusal (Deno without --allow-net) will not go away by waiting.
         if (attempt >= refreshRetries || failure.code === 'TLS_ERROR' || isPermissionDenial(error))

@@ -162,4 +162,19 @@ describe('webStorage', () => {
     // The timed-out waiter must not block later callers.
     expect(await webStorage({ storage: area, locks }).withLock(async () => 'next')).toBe('next')
   })
+
+  it("reports a timeout thrown by the caller's work as that error, not as a lock wait", async () => {
+    const storage = webStorage({ storage: fakeArea(), locks: fakeLocks(), lockTimeoutMs: 20 })
+    // The lock is granted at once; the work outlives lockTimeoutMs, then fails with a TimeoutError of its own.
+    const work = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 60))
+      throw new DOMException('the refresh took too long', 'TimeoutError')
+    }
+    const error = await storage.withLock(work).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )
+    expect(error).toBeInstanceOf(DOMException)
+    expect(error).toMatchObject({ name: 'TimeoutError', message: 'the refresh took too long' })
+  })
 })

@@ -98,11 +98,17 @@ export function webStorage(options: WebStorageOptions = {}): TokenStorage {
     },
     async withLock(fn) {
       const signal = AbortSignal.timeout(lockTimeoutMs)
+      // Once granted, the signal no longer matters, but it still fires: an error fn throws after lockTimeoutMs
+      // (its own TimeoutError, say) is fn's, not a wait that timed out.
+      let granted = false
       try {
         // The signal only cuts the wait: once granted, the lock is held until fn settles.
-        return await locks.request(lockName, { mode: 'exclusive', signal }, () => fn())
+        return await locks.request(lockName, { mode: 'exclusive', signal }, () => {
+          granted = true
+          return fn()
+        })
       } catch (error) {
-        if (signal.aborted && isAbort(error)) {
+        if (!granted && signal.aborted && isAbort(error)) {
           throw new StorageError(
             'LOCK_TIMEOUT',
             `Timed out after ${lockTimeoutMs} ms waiting for the Web Lock "${lockName}": another tab of this site is refreshing the tokens in ${location} and did not finish. Close tabs that hang, or reload this one.`,
