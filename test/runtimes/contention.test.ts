@@ -5,20 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { exampleFor, type RuntimeName } from '../../scripts/runtimes.ts'
 import { fakeWorkspace, ROOT, type RunResult, run, type Workspace } from '../helpers.ts'
 
-const MIX: RuntimeName[] = [
-  'node',
-  'deno',
-  'bun',
-  'node',
-  'deno',
-  'bun',
-  'node',
-  'deno',
-  'bun',
-  'node',
-  'deno',
-  'bun',
-]
+/** 4 Node, 4 Deno and 4 Bun processes, interleaved. */
+const MIX: RuntimeName[] = Array.from({ length: 12 }, (_, i) => (['node', 'deno', 'bun'] as const)[i % 3]!)
 
 let ws: Workspace | undefined
 afterEach(async () => {
