@@ -144,7 +144,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
    * already rotated away from: its refresh token is dead and ours (in memory) is the newer one.
    */
   function newest(stored: Current): Current {
-    return current && spent.has(stored.tokens.refreshToken) ? current : stored
+    return current && spent.has(stored.tokens.refreshToken) && !spent.has(current.tokens.refreshToken)
+      ? current
+      : stored
   }
 
   async function readStore(): Promise<Current> {
@@ -159,7 +161,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return load(tokens)
   }
 
-  function adopt(next: Current, how: 'cached' | 'adopted' | 'refreshed'): string {
+  function adopt(next: Current, how: 'adopted' | 'refreshed'): string {
     if (how === 'adopted' && current && current.tokens.refreshToken !== next.tokens.refreshToken) {
       counters.adopted++
       log('token: using the pair another program rotated', { store: storage.location })
@@ -208,6 +210,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   /** Spends `from.refreshToken` once; inside the lock. */
   async function rotate(from: Current, deadline: AbortSignal): Promise<Current> {
+    // Known dead (rotated away from, or refused with invalid_grant): sending it again would look like reuse,
+    // which makes servers of this kind revoke the whole token family.
+    if (spent.has(from.tokens.refreshToken)) throw reauthError(from)
     const endpoint = tokenEndpoint(from.claims.iss, options.trustedTokenHosts)
     let spending = from
     let result = await postRefresh(endpoint, from, deadline)

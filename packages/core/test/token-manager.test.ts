@@ -369,4 +369,20 @@ describe('token manager', () => {
     expect(endpoint.fetch).not.toHaveBeenCalled()
     expect(await storage.read()).toMatchObject({ refreshToken: 'rt-0' })
   })
+
+  it('after invalid_grant, does not send the dead refresh token again on the next call', async () => {
+    const initial = { accessToken: expiredJwt(), refreshToken: 'rt-dead' }
+    const { endpoint, manager } = setup(initial)
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+  })
+
+  it('after invalid_grant, uses a new pair the user puts in the store', async () => {
+    const { endpoint, storage, manager } = setup({ accessToken: expiredJwt(), refreshToken: 'rt-dead' })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
+    await storage.write({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
+    await manager.getAccessToken()
+    expect(endpoint.calls.map((body) => body.get('refresh_token'))).toEqual(['rt-dead', 'rt-0'])
+  })
 })
