@@ -6,7 +6,8 @@ export default defineConfig({
     // Integration tests start real processes (tsx, deno, bun) on a shared 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Env vars of the user's shell must not leak into tests.
-    env: { AAC_CONFIG_DIR: '', AAC_DEBUG: '' },
+    // Env vars of the user's shell must not leak into tests, and no test may fall back on the repo's own files,
+    // which may hold a user's real tokens: a test that forgets to name its config folder fails here.
+    env: { AAC_CONFIG_DIR: '/nonexistent/tests-must-set-AAC_CONFIG_DIR', AAC_DEBUG: '' },
   },
 })

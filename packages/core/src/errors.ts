@@ -14,6 +14,8 @@ export type AacErrorCode =
   // tokens and the token endpoint
   | 'REAUTH_REQUIRED'
   | 'TOKEN_REFRESH_FAILED'
+  // the token endpoint kept answering 429 or 5xx: temporary, the tokens are unchanged
+  | 'TOKEN_ENDPOINT_UNAVAILABLE'
   | 'UNTRUSTED_TOKEN_ENDPOINT'
   // API responses, one per row of the error table in api-facts.md
   | 'INVALID_API_KEY'
@@ -90,7 +92,11 @@ export class AuthError extends AacError {
   readonly url: string | undefined
 
   constructor(
-    code: 'REAUTH_REQUIRED' | 'TOKEN_REFRESH_FAILED' | 'UNTRUSTED_TOKEN_ENDPOINT',
+    code:
+      | 'REAUTH_REQUIRED'
+      | 'TOKEN_REFRESH_FAILED'
+      | 'TOKEN_ENDPOINT_UNAVAILABLE'
+      | 'UNTRUSTED_TOKEN_ENDPOINT',
     message: string,
     options: AacErrorOptions & { url?: string } = {},
   ) {

@@ -75,7 +75,9 @@ export async function* paginate<T = unknown>(
     onPage?.({ offset, items: data.length, received, count })
     for (const item of data) yield item as T
     offset += data.length
-    if (data.length === 0 || data.length < limit || (count !== undefined && offset >= count)) return
+    // With a count, only it (or an empty page) ends the walk: a server that quietly caps the page size below
+    // `limit` would otherwise cut the list short. Without one, a short page is the last.
+    if (data.length === 0 || (count !== undefined ? offset >= count : data.length < limit)) return
   }
 }
 

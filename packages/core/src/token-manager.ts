@@ -313,7 +313,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         response.body?.cancel().catch(() => undefined)
         if (attempt >= refreshRetries) {
           throw new AuthError(
-            'TOKEN_REFRESH_FAILED',
+            'TOKEN_ENDPOINT_UNAVAILABLE',
             `The token endpoint ${new URL(endpoint).origin} answered ${response.status} ${attempt + 1} times: try again in a few minutes. Your tokens were not changed.`,
           )
         }

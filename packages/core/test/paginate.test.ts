@@ -6,13 +6,17 @@ import { type PageInfo, type PageSource, paginate } from '../src/paginate.ts'
 import { memoryStorage } from '../src/storage/memory.ts'
 
 /** A list of `total` numbered items served the way /v4 serves them; records every query it gets. */
-function listSource(total: number, options: { count?: boolean; ignoreOffset?: boolean } = {}) {
+function listSource(
+  total: number,
+  options: { count?: boolean; ignoreOffset?: boolean; maxPage?: number } = {},
+) {
   const queries: Array<Record<string, unknown>> = []
   const source: PageSource = {
     async get<T>(path: string, request?: { query?: Record<string, unknown> }) {
       const query: Record<string, unknown> = { path, ...request?.query }
       queries.push(query)
-      const limit = Number(query['limit'])
+      // A server may cap the page size below the limit asked for, without saying so.
+      const limit = Math.min(Number(query['limit']), options.maxPage ?? Number.POSITIVE_INFINITY)
       const offset = options.ignoreOffset ? 0 : Number(query['offset'])
       const data = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => ({
         id: offset + i + 1,
@@ -63,6 +67,14 @@ describe('paginate', () => {
     expect(await collect(paginate(source, '/v4/flows', { limit: 100 }))).toHaveLength(200)
     expect(queries.map((q) => q['offset'])).toEqual([0, 100])
     expect(queries.every((q) => q['includeCount'] === true)).toBe(true)
+  })
+
+  it('with a count, walks on past pages that a server capped below the limit', async () => {
+    const { source, queries } = listSource(2500, { maxPage: 1000 })
+    const items = await collect(paginate<{ id: number }>(source, '/v4/people', { limit: 2000 }))
+    expect(items).toHaveLength(2500)
+    expect(new Set(items.map((item) => item.id)).size).toBe(2500)
+    expect(queries.map((q) => q['offset'])).toEqual([0, 1000, 2000])
   })
 
   it('without a count, stops at the first short or empty page', async () => {
