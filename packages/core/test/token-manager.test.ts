@@ -351,13 +351,21 @@ describe('token manager', () => {
     const granted = new Promise<void>((resolve) => {
       grant = resolve
     })
+    let settled!: () => void
+    const lockWorkDone = new Promise<void>((resolve) => {
+      settled = resolve
+    })
     const endpoint = fakeTokenEndpoint()
     const inner = memoryStorage({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
     const storage: TokenStorage = {
       ...inner,
       withLock: async (fn) => {
         await granted // another program holds the lock
-        return inner.withLock(fn)
+        try {
+          return await inner.withLock(fn)
+        } finally {
+          settled()
+        }
       },
     }
     const manager = createTokenManager({ storage, fetch: endpoint.fetch })
@@ -366,7 +374,7 @@ describe('token manager', () => {
     controller.abort()
     await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' })
     grant()
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await lockWorkDone
     expect(endpoint.fetch).not.toHaveBeenCalled()
     expect(await storage.read()).toMatchObject({ refreshToken: 'rt-0' })
   })
