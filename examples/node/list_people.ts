@@ -10,7 +10,11 @@ const debug = Boolean(process.env.AAC_DEBUG)
 
 try {
   const { config, storage } = await loadConfig()
-  const client = createClient({ config, storage })
+  const client = createClient({
+    config,
+    storage,
+    ...(debug && { logger: (message: string) => console.error(`[aac] ${message}`) }),
+  })
   let count = 0
   for await (const person of client.paginate<{ id: number; name: string; email: string }>('/v4/people', {
     limit: 100,

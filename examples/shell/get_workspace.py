@@ -24,3 +24,5 @@ try:
         print(json.dumps(json.load(response), indent=2))
 except urllib.error.HTTPError as error:
     sys.exit(f"HTTP {error.code}: {error.read().decode(errors='replace')}")
+except (urllib.error.URLError, OSError) as error:  # refused, DNS, TLS, timeout: one line, exit 1
+    sys.exit(f"{session['api_url']}: {getattr(error, 'reason', None) or error}")

@@ -6,7 +6,7 @@
 #   examples/shell/get_workspace.sh
 #
 # Needs node, curl and jq. On failure it exits with aac's exit code (3 config, 4 re-authenticate, 5 network…)
-# or curl's (22: the API answered with an error, whose body is printed).
+# or curl's (22: the API answered with an error, whose body is printed on stderr; 7: no connection…).
 set -euo pipefail
 
 for tool in node curl jq; do
@@ -21,10 +21,16 @@ api_url=$(printf '%s' "$session" | jq -r .api_url)
 project_id=$(printf '%s' "$session" | jq -r .project_id)
 
 # The token reaches curl through a pipe (-H @-), never its command line, where `ps` would show it to others.
-printf '%s' "$session" | jq -r '"Authorization: Bearer \(.access_token)"' |
+status=0
+body=$(printf '%s' "$session" | jq -r '"Authorization: Bearer \(.access_token)"' |
   curl --silent --show-error --fail-with-body \
     --header @- \
     --header "x-api-project-id: $project_id" \
     --header 'Accept: application/json' \
-    "$api_url/iam/v1/workspaces/current" |
-  jq .
+    "$api_url/iam/v1/workspaces/current") || status=$?
+if [ "$status" -ne 0 ]; then
+  # The body as sent: an error is not always JSON (`Unauthorized` is plain text).
+  [ -z "$body" ] || printf '%s\n' "$body" >&2
+  exit "$status"
+fi
+if printf '%s' "$body" | jq empty 2>/dev/null; then printf '%s' "$body" | jq .; else printf '%s\n' "$body"; fi

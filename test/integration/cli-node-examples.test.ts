@@ -24,6 +24,14 @@ describe('examples/node', () => {
     expect(fake.cloud.stats().byRoute['GET /v4/people']).toBe(2)
   })
 
+  it('list_people.ts with AAC_DEBUG=1 shows token events on stderr, as its header promises', async () => {
+    const dir = await fake.configDir({ expired: true })
+    const result = await example('list_people.ts', { AAC_CONFIG_DIR: dir, AAC_DEBUG: '1' })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/^\[aac\] .*refresh/im)
+    expect(result.stderr).toMatch(/137 people\n$/)
+  })
+
   it('run_job.ts: dataset 1 completes after a few polls, each shown on stderr', async () => {
     const dir = await fake.configDir()
     const result = await example('run_job.ts', {
@@ -58,11 +66,12 @@ describe('examples/node', () => {
       AAC_CONFIG_DIR: dir,
       AAC_DATASET_ID: '3',
       AAC_POLL_INTERVAL_MS: '50',
-      AAC_JOB_TIMEOUT_MS: '400',
+      // Room for a slow first POST on a loaded machine; the last status seen then depends on timing.
+      AAC_JOB_TIMEOUT_MS: '2000',
     })
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(
-      /error \[TIMEOUT\]: Job (\d+) \(last status: InProgress\) took longer than 400 ms/,
+      /error \[TIMEOUT\]: Job (\d+) \(last status: [^)]+\) took longer than 2000 ms/,
     )
     expect(result.stderr).toContain('timeoutMs option')
   })

@@ -50,12 +50,25 @@ describe('examples/shell', () => {
     expect(fake.cloud.stats().requests).toBe(0)
   })
 
-  it('get_workspace.sh: an API error is curl exit 22 with the body shown', async () => {
+  it('get_workspace.sh: an API error is curl exit 22 with the body shown on stderr', async () => {
     const dir = await fake.configDir()
     await writeFile(join(dir, 'client_id.txt'), 'someone-elses-project\n')
     const result = await execute('bash', [shellExample], { env: { AAC_CONFIG_DIR: dir } })
     expect(result.code).toBe(22)
-    expect(result.stdout).toContain('Invalid ApiKey')
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain('"faultstring":"Invalid ApiKey"')
+  })
+
+  it('get_workspace.sh: a plain-text error body (401 Unauthorized) is shown as is, still exit 22', async () => {
+    const dir = await fake.configDir()
+    fake.cloud.reset()
+    fake.cloud.inject({ kind: 'status', status: 401, path: '/iam/v1/workspaces/current' })
+    const result = await execute('bash', [shellExample], { env: { AAC_CONFIG_DIR: dir } })
+    // Not jq's 4 ("parse error"), which the header documents as aac's "re-authenticate".
+    expect(result.code).toBe(22)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(/^Unauthorized$/m)
+    expect(result.stderr).not.toContain('parse error')
   })
 
   it('get_workspace.py: subprocess + urllib, the same way', async () => {
@@ -66,5 +79,17 @@ describe('examples/shell', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' })
     expect(JSON.parse(result.stdout)).toMatchObject({ id: 31429, name: 'Fake Workspace' })
     expect(fake.cloud.stats().refreshes).toBe(1)
+  })
+
+  it('get_workspace.py: no connection is one line on stderr and exit 1, not a traceback', async () => {
+    requireTool('python3', 'python3')
+    // A fresh token: aac token needs no network, so only urllib meets the closed port.
+    const dir = await fake.configDir()
+    await writeFile(join(dir, 'aac_url.txt'), 'http://127.0.0.1:9\n')
+    const result = await execute('python3', [pythonExample], { env: { AAC_CONFIG_DIR: dir } })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(/^http:\/\/127\.0\.0\.1:9: .*refused\n$/i)
+    expect(result.stderr).not.toContain('Traceback')
   })
 })

@@ -15,7 +15,7 @@ export const EXIT = {
   CONFIG: 3,
   /** The tokens cannot be used or renewed: generate a new pair in the web app. */
   AUTH: 4,
-  /** No answer: network, TLS (corporate proxy), timeout. */
+  /** No answer: network, TLS (corporate proxy), timeout; or the token endpoint is temporarily unavailable. */
   NETWORK: 5,
   /** creds.json or its lock could not be read, written or locked. */
   STORAGE: 6,
@@ -29,7 +29,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   2  usage error (unknown option, bad -f/-H syntax)
   3  configuration: aac_url.txt, client_id.txt or creds.json missing or wrong
   4  authentication: the tokens cannot be used or renewed; generate a new pair
-  5  network: unreachable host, TLS (corporate proxy) or timeout
+  5  network: unreachable host, TLS (corporate proxy), timeout, or the token service is down for now
   6  storage: creds.json or its lock file could not be read, written or locked
   130 interrupted (Ctrl-C)`
 
@@ -48,6 +48,8 @@ const BY_CODE: Partial<Record<AacErrorCode, number>> = {
   TOKEN_REFRESH_FAILED: EXIT.AUTH,
   UNTRUSTED_TOKEN_ENDPOINT: EXIT.AUTH,
   UNAUTHORIZED: EXIT.AUTH,
+  // The token endpoint answered 429/5xx after retries: temporary, like an unreachable host.
+  TOKEN_ENDPOINT_UNAVAILABLE: EXIT.NETWORK,
   NETWORK_ERROR: EXIT.NETWORK,
   TLS_ERROR: EXIT.NETWORK,
   TIMEOUT: EXIT.NETWORK,

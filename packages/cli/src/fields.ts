@@ -26,12 +26,20 @@ export function rawField(arg: string): Field {
   return { key, value }
 }
 
-/** `-F`: JSON literals (numbers, true, false, null) become themselves; `@path` is the file's text. */
+/**
+ * `-F`: JSON literals (numbers, true, false, null) become themselves; `@path` is the file's text. An integer
+ * beyond 2^53 stays a string: as a number it would silently become another id.
+ */
 export async function typedField(arg: string, cwd: string): Promise<Field> {
   const [key, text] = split(arg, '-F')
   if (text === 'true' || text === 'false') return { key, value: text === 'true' }
   if (text === 'null') return { key, value: null }
-  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return { key, value: Number(text) }
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) {
+    const number = Number(text)
+    const integer = /^-?\d+$/.test(text)
+    if (Number.isFinite(number) && (!integer || Number.isSafeInteger(number))) return { key, value: number }
+    return { key, value: text }
+  }
   if (text.startsWith('@')) {
     const path = text.slice(1)
     try {
@@ -107,12 +115,17 @@ function parseKey(key: string): string[] {
   return parts
 }
 
-/** `-H 'name: value'`. Authorization is the managed token's: refuse to let a header replace it. */
+/**
+ * `-H 'name: value'`. Authorization is the managed token's: refuse to let a header replace it. Errors never
+ * repeat the argument: a header pasted without its colon (`Authorization Bearer eyJ…`) may be a credential.
+ */
 export function parseHeader(arg: string): [string, string] {
   const at = arg.indexOf(':')
   const name = at > 0 ? arg.slice(0, at).trim() : ''
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-    throw new UsageError(`-H ${arg}: expected 'name: value', like -H 'Accept: text/csv'`)
+    throw new UsageError(
+      `-H: expected 'name: value' with a colon after a header name, like -H 'Accept: text/csv' (the argument is not shown: it may hold a secret)`,
+    )
   }
   if (name.toLowerCase() === 'authorization') {
     throw new UsageError(

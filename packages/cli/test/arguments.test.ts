@@ -22,6 +22,9 @@ describe('fields and headers', () => {
         'word=hello',
         'eq=a=b',
         'note=@note.txt',
+        'big=12345678901234567890',
+        'huge=1e400',
+        'safe=-9007199254740991',
       ].map((arg) => typedField(arg, dir)),
     )
     expect(Object.fromEntries(typed.map((f) => [f.key, f.value]))).toEqual({
@@ -33,6 +36,10 @@ describe('fields and headers', () => {
       word: 'hello',
       eq: 'a=b',
       note: 'from a file\n',
+      // As numbers these would become other values: kept exactly, as strings.
+      big: '12345678901234567890',
+      huge: '1e400',
+      safe: -9007199254740991,
     })
     expect(rawField('n=28629')).toEqual({ key: 'n', value: '28629' })
     expect(() => rawField('novalue')).toThrow(/expected key=value/)
@@ -77,6 +84,10 @@ describe('fields and headers', () => {
     expect(parseHeader('Accept:  text/csv ')).toEqual(['Accept', 'text/csv'])
     expect(parseHeader('x-a: b: c')).toEqual(['x-a', 'b: c'])
     expect(() => parseHeader('no colon')).toThrow(/expected 'name: value'/)
+    // A header pasted without its colon may be a credential: never repeated in the error.
+    const pasted = 'Authorization Bearer eyJhbGciOiJSUzI1NiJ9.secret-part'
+    expect(() => parseHeader(pasted)).toThrow(/expected 'name: value'/)
+    expect(() => parseHeader(pasted)).not.toThrow(/Bearer|secret-part/)
     expect(() => parseHeader('authorization: Bearer x')).toThrow(/aac sends your access token itself/)
   })
 })

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, realpath, rename, symlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { tokenEndpointTrust } from '@aac/core'
 import { describe, expect, it } from 'vitest'
 import { makeJwt } from '../../core/test/tokens.ts'
 import { clockSkew, clockStep } from '../src/doctor/checks.ts'
@@ -66,6 +67,7 @@ describe('aac doctor', () => {
       'lock file',
       'token endpoint reachable',
       'API host reachable',
+      'API project id',
       'clock',
       'gateway call',
       'direct call',
@@ -85,6 +87,11 @@ describe('aac doctor', () => {
     fake.cloud.reset()
     const { code, report } = await doctor(dir)
     expect(code).toBe(0)
+    // The gateway judged client_id.txt from a request with the key and no token.
+    expect(step(report, 'API project id')).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining('client_id.txt: accepted'),
+    })
     // Pasted by hand, creds.json is usually readable by others: worth a warning, not a failure.
     expect(step(report, 'creds.json')).toMatchObject({
       status: 'warn',
@@ -102,6 +109,59 @@ describe('aac doctor', () => {
     expect(step(refreshed.report, 'refresh token')?.status).toBe('pass')
     expect(step(refreshed.report, 'gateway call')?.status).toBe('pass')
     expect(fake.cloud.stats().refreshes).toBe(1)
+  })
+
+  it('with an expired access token and a wrong client_id.txt: exit 3 naming client_id.txt, no refresh', async () => {
+    const dir = await broken('client_id.txt', 'someone-elses-project\n', { expired: true })
+    fake.cloud.reset()
+    const result = await aacInProcess(['doctor'], { env: { AAC_CONFIG_DIR: dir } })
+    expect(result.code).toBe(3)
+    expect(result.stdout).toMatch(/✘ API project id +INVALID_API_KEY\n {4}fix: .*check client_id\.txt/)
+    expect(result.stdout).toMatch(/1 check failed \(API project id\)/)
+    expect(result.stdout).not.toContain('Everything needed works.')
+    expect(fake.cloud.stats().refreshes).toBe(0)
+  })
+
+  it("a fresh token the API rejects is the core's UNAUTHORIZED, exit 4, and no refresh", async () => {
+    const dir = await fake.configDir()
+    fake.cloud.reset()
+    fake.cloud.inject({ kind: 'unauthorized' })
+    const { code, report } = await doctor(dir)
+    expect(code).toBe(4)
+    expect(step(report, 'gateway call')).toMatchObject({
+      status: 'fail',
+      detail: 'UNAUTHORIZED',
+      fix: expect.stringMatching(/→ 401 .*The access token was rejected\. Check creds\.json/),
+    })
+    expect(step(report, 'direct call')?.status).toBe('pass')
+    expect(fake.cloud.stats().refreshes).toBe(0)
+  })
+
+  it('never says everything works when the API calls were not checked, and says why', async () => {
+    const expired = await fake.configDir({ expired: true })
+    const result = await aacInProcess(['doctor'], { env: { AAC_CONFIG_DIR: expired } })
+    expect(result.code).toBe(0)
+    expect(result.stdout).not.toContain('Everything needed works.')
+    expect(result.stdout).toMatch(
+      /Nothing failed \(1 warning above\), but not everything was checked:\n {2}API calls: the access token has expired: run `aac doctor --refresh` to check the API calls, which spends the refresh token/,
+    )
+
+    // Still valid for 30 s, but too close to expiry to be used as is: not "expired".
+    const now = Math.floor(Date.now() / 1000)
+    const closing = await broken(
+      'creds.json',
+      creds(makeJwt({ iss: fake.cloud.issuer, iat: now - 270, exp: now + 30 })),
+    )
+    const { report } = await doctor(closing)
+    expect(step(report, 'API calls')?.detail).toMatch(/^the access token expires in \d+ s, too soon/)
+
+    const offline = await aacInProcess(['doctor', '--offline'], {
+      env: { AAC_CONFIG_DIR: await fake.configDir() },
+    })
+    expect(offline.code).toBe(0)
+    expect(offline.stdout).toMatch(
+      /\n {2}token endpoint reachable, API host reachable, API project id, clock, API calls: skipped \(--offline\)\n/,
+    )
   })
 
   it('names the failing step and its fix for each broken setup, with the exit code of its kind', async () => {
@@ -195,8 +255,8 @@ describe('aac doctor', () => {
       },
       {
         dir: await broken('client_id.txt', 'someone-elses-project\n'),
-        step: 'gateway call',
-        fix: /client_id\.txt/,
+        step: 'API project id',
+        fix: /check client_id\.txt/,
         exit: 3,
       },
       { dir: heldLock, step: 'lock file', fix: /seems stuck.*Stop it \(kill \d+\)/, exit: 6 },
@@ -253,6 +313,42 @@ describe('aac doctor', () => {
     })
   })
 
+  it("checks that the folder of a symlinked creds.json's target is writable: the refresh writes there", async () => {
+    const dir = await fake.configDir()
+    const home = await fake.tempDir()
+    await rename(join(dir, 'creds.json'), join(home, 'creds.json'))
+    await symlink(join(home, 'creds.json'), join(dir, 'creds.json'))
+    const target = join(await realpath(home), 'creds.json')
+    const { report } = await doctor(dir, '--offline')
+    expect(step(report, 'creds.json')?.detail).toContain(`a link to ${target}: a refresh writes there`)
+    if (process.getuid?.() !== 0) {
+      // Root may write anywhere, so only others can see the folder's permission checked.
+      await chmod(home, 0o555)
+      try {
+        const locked = await doctor(dir, '--offline')
+        expect(step(locked.report, 'creds.json')).toMatchObject({
+          status: 'fail',
+          detail: `${await realpath(home)} is not writable`,
+        })
+      } finally {
+        await chmod(home, 0o755)
+      }
+    }
+  })
+
+  it("names why the token endpoint is trusted, by the core's rule", () => {
+    expect(tokenEndpointTrust('https://pingauth-eu1.alteryxcloud.com/as/')).toEqual({
+      endpoint: 'https://pingauth-eu1.alteryxcloud.com/as/token',
+      reason: 'alteryxcloud',
+    })
+    expect(tokenEndpointTrust('http://127.0.0.1:8787/as').reason).toBe('loopback')
+    expect(tokenEndpointTrust('https://login.example.com/as', ['login.example.com']).reason).toBe(
+      'trusted-by-option',
+    )
+    // No leading dot, no trust.
+    expect(() => tokenEndpointTrust('https://evilalteryxcloud.com/as')).toThrow(/Refusing to send/)
+  })
+
   it('checks the lock beside the target of a symlinked creds.json, where every program locks', async () => {
     const dir = await fake.configDir()
     const home = await fake.tempDir()
@@ -291,7 +387,8 @@ describe('aac doctor', () => {
       status: 'fail',
       detail: '2 min behind api.us1.alteryxcloud.com',
       fix: expect.stringContaining('timedatectl set-ntp true'),
-      exit: 3,
+      // A documented code: 1, any other failure (3 is for the files).
+      exit: 1,
     })
   })
 })

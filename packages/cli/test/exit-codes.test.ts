@@ -26,6 +26,8 @@ describe('exit codes of the real command', () => {
       [['whoami'], good, EXIT.OK, /^$/],
       [['api', '/v4/nowhere'], good, EXIT.ERROR, /^error \[ROUTE_NOT_FOUND\]/],
       [['api'], good, EXIT.USAGE, /missing required argument 'path'/],
+      [['api', '/v4/people', '--paginate', '-f', 'limit=abc'], good, EXIT.USAGE, /--paginate: limit must be/],
+      [['api', '-X', 'GET', '/v4/people', '--input', '-'], good, EXIT.USAGE, /GET cannot have/],
       [['tokn'], good, EXIT.USAGE, /unknown command 'tokn'/],
       [
         ['api', '/v4/people', '-H', 'Authorization: Bearer x'],
@@ -71,6 +73,7 @@ describe('exit codes of the real command', () => {
       ['UNAUTHORIZED', 4],
       ['TLS_ERROR', 5],
       ['TIMEOUT', 5],
+      ['TOKEN_ENDPOINT_UNAVAILABLE', 5],
       ['LOCK_TIMEOUT', 6],
       ['TOKENS_NOT_SAVED', 6],
       ['STORAGE_ERROR', 6],

@@ -45,7 +45,12 @@ export {
   TimeoutError,
 } from './errors.ts'
 export { type FormatErrorOptions, formatError } from './format-error.ts'
-export { describeFetchFailure, type FetchFailureContext } from './internal/http-errors.ts'
+export {
+  describeFetchFailure,
+  errorFromResponse as apiErrorFromResponse,
+  type FetchFailureContext,
+  type ResponseErrorContext,
+} from './internal/http-errors.ts'
 export { redactText, redactValue } from './internal/redact.ts'
 export {
   JobError,
@@ -62,7 +67,7 @@ export { apiProjectsPage, apiTokensPage, isLoopbackHost, regionOfHost } from './
 export { memoryStorage } from './storage/memory.ts'
 export type { StoredTokens, TokenStorage, WithLockOptions } from './storage/types.ts'
 export { type WebLocks, type WebStorageArea, type WebStorageOptions, webStorage } from './storage/web.ts'
-export { tokenEndpoint } from './token-endpoint.ts'
+export { type TokenEndpointTrustReason, tokenEndpoint, tokenEndpointTrust } from './token-endpoint.ts'
 export {
   createTokenManager,
   type TokenManager,

@@ -34,6 +34,9 @@ export async function apiCommand(path: string, options: ApiOptions, io: CliIo): 
   if (options.paginate && method !== 'GET') throw new UsageError('--paginate walks a list with GET only')
   if (options.paginate && options.include) throw new UsageError('--paginate and --include cannot be combined')
   if (options.paginate && options.input !== undefined) throw new UsageError('--paginate takes no --input')
+  if (options.input !== undefined && (method === 'GET' || method === 'HEAD')) {
+    throw new UsageError(`--input sends a body, which ${method} cannot have: use -X POST, PUT or PATCH`)
+  }
 
   let query: Query | undefined
   let body: unknown
@@ -74,6 +77,11 @@ export async function apiCommand(path: string, options: ApiOptions, io: CliIo): 
       })) {
         items.push(item)
       }
+    } catch (error) {
+      // The core checks limit and offset before the first request: a bad value came from -f/-F.
+      if (error instanceof RangeError)
+        throw new UsageError(`--paginate: ${error.message.replace(/^paginate: /, '')}`)
+      throw error
     } finally {
       if (progress) io.stderr.write('\r\x1b[K')
     }

@@ -21,12 +21,31 @@ export async function doctorCommand(options: DoctorOptions & { json?: boolean },
     return exitCode
   }
   const warned = steps.filter((s) => s.status === 'warn').length
-  io.stdout.write(
-    failed.length === 0
-      ? `\n${paint('green', 'Everything needed works.')}${warned > 0 ? ` ${warned} warning${warned > 1 ? 's' : ''} above.` : ''}\n`
-      : `\n${paint('red', `${failed.length} check${failed.length > 1 ? 's' : ''} failed`)} (${failed.map((s) => s.name).join(', ')}). Fix them from the top: a later check often fails because of an earlier one.\n`,
+  const warnings = warned > 0 ? `${warned} warning${warned > 1 ? 's' : ''} above` : ''
+  // The untested refresh token is the normal case (testing spends it); any other skip leaves a gap.
+  const unchecked = steps.filter(
+    (s) => s.status === 'skip' && !(s.name === 'refresh token' && !options.refresh),
   )
+  if (failed.length > 0) {
+    io.stdout.write(
+      `\n${paint('red', `${failed.length} check${failed.length > 1 ? 's' : ''} failed`)} (${failed.map((s) => s.name).join(', ')}). Fix them from the top: a later check often fails because of an earlier one.\n`,
+    )
+  } else if (unchecked.length > 0) {
+    io.stdout.write(
+      `\n${paint('yellow', `Nothing failed${warnings && ` (${warnings})`}, but not everything was checked:`)}\n`,
+    )
+    for (const [why, names] of groupByDetail(unchecked)) io.stdout.write(`  ${names.join(', ')}: ${why}\n`)
+  } else {
+    io.stdout.write(`\n${paint('green', 'Everything needed works.')}${warnings && ` ${warnings}.`}\n`)
+  }
   return exitCode
+}
+
+/** Skipped steps by reason, so `--offline` gives one line for all the network checks. */
+function groupByDetail(steps: readonly Step[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>()
+  for (const step of steps) groups.set(step.detail, [...(groups.get(step.detail) ?? []), step.name])
+  return groups
 }
 
 const MARK: Record<StepStatus, [string, Parameters<Paint>[0]]> = {

@@ -6,23 +6,27 @@
  */
 
 import { constants } from 'node:fs'
-import { access, stat } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { access, lstat, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import {
   type AacConfig,
-  AacError,
   type AccessTokenClaims,
   type AccessTokenSource,
+  type ApiError,
+  apiErrorFromResponse,
   apiTokensPage,
   createClient,
   createTokenManager,
   decodeAccessToken,
   describeFetchFailure,
+  type FetchLike,
   isAacError,
   isFresh,
+  regionOfHost,
   type StoredTokens,
+  type TokenEndpointTrustReason,
   type TokenManager,
-  tokenEndpoint,
+  tokenEndpointTrust,
 } from '@aac/core'
 import {
   CREDS_FILE,
@@ -60,7 +64,18 @@ interface Probe {
   ms: number
   /** Server time minus local time, from the Date header. */
   skewMs: number | undefined
+  /** For a 401: the core's reading of it (INVALID_API_KEY, MISSING_API_KEY or UNAUTHORIZED). */
+  error?: ApiError
 }
+
+const TRUSTED_BECAUSE: Record<TokenEndpointTrustReason, string> = {
+  alteryxcloud: 'trusted: https on *.alteryxcloud.com',
+  loopback: 'trusted: a loopback address, for local tests',
+  'trusted-by-option': 'trusted: named in the trustedTokenHosts option',
+}
+
+/** Whether the gateway accepts client_id.txt: judged by the API host probe, which sends it. */
+const PROJECT_ID_STEP = 'API project id'
 
 /** Runs every check, handing each step to `report` as soon as it is known. */
 export async function runChecks(
@@ -113,9 +128,11 @@ export async function runChecks(
   const region = url?.region
 
   let projectId: string | undefined
+  let projectIdFile = 'client_id.txt'
   try {
     const found = await loadProjectId(dir, region)
     projectId = found.projectId
+    projectIdFile = basename(found.path)
     add({ name: 'client_id.txt', status: 'pass', detail: `${basename(found.path)}: ${mask(projectId)}` })
   } catch (error) {
     fail('client_id.txt', error)
@@ -125,7 +142,7 @@ export async function runChecks(
   let tokens: StoredTokens | undefined
   try {
     tokens = await loadCreds(credsPath, region)
-    add(await credsFileStep(dir, credsPath))
+    add(await credsFileStep(credsPath))
   } catch (error) {
     fail(CREDS_FILE, error)
   }
@@ -154,35 +171,54 @@ export async function runChecks(
   }
 
   // 6. Region of aac_url.txt against the token's issuer; 7. whether the refresh token may go to that issuer
-  let endpoint: string | undefined
-  if (claims && url) add(regionStep(url, claims.iss))
-  else skip('region', `needs a valid ${URL_FILE} and ${CREDS_FILE}`)
+  let trust: ReturnType<typeof tokenEndpointTrust> | undefined
+  let untrusted: unknown
   if (claims) {
     try {
-      endpoint = tokenEndpoint(claims.iss)
-      add({ name: 'token endpoint', status: 'pass', detail: `${endpoint} (${trustReason(endpoint)})` })
+      trust = tokenEndpointTrust(claims.iss)
     } catch (error) {
-      fail('token endpoint', error, 'not trusted')
+      untrusted = error
     }
+  }
+  if (claims && url) add(regionStep(url, claims.iss, trust?.reason === 'alteryxcloud'))
+  else skip('region', `needs a valid ${URL_FILE} and ${CREDS_FILE}`)
+  if (trust) {
+    add({
+      name: 'token endpoint',
+      status: 'pass',
+      detail: `${trust.endpoint} (${TRUSTED_BECAUSE[trust.reason]})`,
+    })
+  } else if (claims) {
+    fail('token endpoint', untrusted, 'not trusted')
   } else {
     skip('token endpoint', `needs a valid ${CREDS_FILE}`)
   }
+  const endpoint = trust?.endpoint
 
   // 8. The lock beside creds.json (beside its target, when it is a symbolic link)
   add(await checkLock(await credsLockPath(credsPath)))
 
-  // 9. Network: reachability with timings, and the clock from the server's Date header
+  // 9. Network: reachability with timings, the API project id, and the clock from the server's Date header
   let apiProbe: Probe | undefined
   let apiReachable = false
+  let projectIdRejected = false
   if (options.offline) {
-    for (const name of ['token endpoint reachable', 'API host reachable', 'clock'])
+    for (const name of ['token endpoint reachable', 'API host reachable', PROJECT_ID_STEP, 'clock'])
       skip(name, 'skipped (--offline)')
   } else {
     if (endpoint) await probeStep('token endpoint reachable', endpoint)
     else skip('token endpoint reachable', 'needs a trusted token endpoint')
     if (url) {
-      apiProbe = await probeStep('API host reachable', `${url.apiUrl}/iam/v1/workspaces/current`)
+      // The project id (not a secret) and no token: the gateway checks the key before the token, so its 401
+      // judges client_id.txt whatever the token's state, and no refresh token is spent.
+      apiProbe = await probeStep(
+        'API host reachable',
+        `${url.apiUrl}/iam/v1/workspaces/current`,
+        projectId ? { 'x-api-project-id': projectId } : {},
+      )
       apiReachable = apiProbe !== undefined
+      if (projectId) projectIdRejected = !projectIdStep(apiProbe, url.apiUrl)
+      else skip(PROJECT_ID_STEP, `needs a valid ${projectIdFile}`)
       if (url.directUrl !== url.apiUrl) {
         apiReachable =
           (await probeStep('direct host reachable', `${url.directUrl}/v4/people/current`)) !== undefined &&
@@ -190,6 +226,7 @@ export async function runChecks(
       }
     } else {
       skip('API host reachable', `needs a valid ${URL_FILE}`)
+      skip(PROJECT_ID_STEP, `needs a valid ${URL_FILE}`)
     }
     if (apiProbe?.skewMs !== undefined) add(clockStep(apiProbe.skewMs, url!.apiUrl))
     else skip('clock', apiProbe ? 'the server sent no Date header' : 'needs a reachable API host')
@@ -203,9 +240,11 @@ export async function runChecks(
     return steps
   }
   let source: AccessTokenSource | undefined
+  let fetchFn: FetchLike | undefined
   if (!options.refresh) {
     skip('refresh token', 'not tested: that spends it. aac doctor --refresh does (safely, under the lock)')
-    if (isFresh(claims, Date.now())) source = storedTokenOnly(tokens.accessToken, credsPath, region)
+    if (isFresh(claims, Date.now()))
+      ({ source, fetch: fetchFn } = storedTokenOnly(tokens.accessToken, config))
   } else if (options.offline) {
     skip('refresh token', 'skipped (--offline)')
   } else {
@@ -234,11 +273,12 @@ export async function runChecks(
   } else if (!apiReachable) {
     skip('API calls', 'need a reachable API host')
   } else if (!source) {
+    const left = claims.exp * 1000 - Date.now()
     skip(
       'API calls',
       options.refresh
         ? 'need a working token'
-        : 'the access token has expired: aac doctor --refresh renews it (under the lock) and tests the calls',
+        : `${left <= 0 ? 'the access token has expired' : `the access token expires in ${duration(left)}, too soon to test with`}: run \`aac doctor --refresh\` to check the API calls, which spends the refresh token (safely, under the lock)`,
     )
   } else {
     const client = createClient({
@@ -247,12 +287,17 @@ export async function runChecks(
       userAgent: USER_AGENT,
       timeoutMs,
       retry: { retries: 0 },
+      ...(fetchFn && { fetch: fetchFn }),
     })
     const signal = io.signal ? { signal: io.signal } : {}
-    await callStep('gateway call', '/iam/v1/workspaces/current', async () => {
-      const workspace = await client.get<Record<string, unknown>>('/iam/v1/workspaces/current', signal)
-      return `workspace ${JSON.stringify(workspace['name'] ?? '?')} (id ${String(workspace['id'] ?? '?')})`
-    })
+    if (projectIdRejected) {
+      skip('gateway call', `needs an API project id the gateway accepts`)
+    } else {
+      await callStep('gateway call', '/iam/v1/workspaces/current', async () => {
+        const workspace = await client.get<Record<string, unknown>>('/iam/v1/workspaces/current', signal)
+        return `workspace ${JSON.stringify(workspace['name'] ?? '?')} (id ${String(workspace['id'] ?? '?')})`
+      })
+    }
     await callStep('direct call', '/v4/people/current', async () => {
       const person = await client.get<Record<string, unknown>>('/v4/people/current', signal)
       return `you are ${String(person['name'] ?? '?')}${person['email'] ? ` <${String(person['email'])}>` : ''}`
@@ -260,9 +305,18 @@ export async function runChecks(
   }
   return steps
 
-  async function probeStep(name: string, target: string): Promise<Probe | undefined> {
+  async function probeStep(
+    name: string,
+    target: string,
+    headers: Record<string, string> = {},
+  ): Promise<Probe | undefined> {
     try {
-      const answer = await probe(target, timeoutMs, io.signal)
+      const answer = await probe(target, {
+        timeoutMs,
+        signal: io.signal,
+        headers,
+        config: url,
+      })
       const origin = new URL(target).origin
       if (answer.status >= 500) {
         add({
@@ -285,6 +339,30 @@ export async function runChecks(
     }
   }
 
+  /** The gateway's 401 to the probe: Apigee's key faults name client_id.txt; a plain 401 means the key passed. */
+  function projectIdStep(answer: Probe | undefined, apiUrl: string): boolean {
+    const code = answer?.error?.code
+    if (code === 'INVALID_API_KEY' || code === 'MISSING_API_KEY') {
+      fail(PROJECT_ID_STEP, answer?.error)
+      return false
+    }
+    if (code === 'UNAUTHORIZED') {
+      add({
+        name: PROJECT_ID_STEP,
+        status: 'pass',
+        detail: `${projectIdFile}: accepted by ${new URL(apiUrl).host} (it asked for a token, not for another key)`,
+      })
+    } else {
+      skip(
+        PROJECT_ID_STEP,
+        answer
+          ? `not checked: ${new URL(apiUrl).host} answered ${answer.status}, not the gateway's 401`
+          : 'needs a reachable API host',
+      )
+    }
+    return true
+  }
+
   async function callStep(name: string, path: string, call: () => Promise<string>): Promise<void> {
     const started = performance.now()
     try {
@@ -300,9 +378,17 @@ export async function runChecks(
   }
 }
 
-/** The files are valid; also check that the refresh can write (atomically, beside creds.json) and who can read. */
-async function credsFileStep(dir: string, credsPath: string): Promise<Step> {
+/**
+ * The files are valid; also check that the refresh can write (atomically, beside the file creds.json really is:
+ * a link's target) and who can read.
+ */
+async function credsFileStep(credsPath: string): Promise<Step> {
   const name = CREDS_FILE
+  const target = (await credsLockPath(credsPath)).slice(0, -'.lock'.length)
+  const dir = dirname(target)
+  const linked = (await lstat(credsPath)).isSymbolicLink()
+    ? ` (a link to ${target}: a refresh writes there)`
+    : ''
   try {
     await access(dir, constants.W_OK)
   } catch {
@@ -310,7 +396,7 @@ async function credsFileStep(dir: string, credsPath: string): Promise<Step> {
       name,
       status: 'fail',
       detail: `${dir} is not writable`,
-      fix: `A refresh writes the new pair to a temporary file in ${dir} and renames it over ${credsPath}; make that folder writable for this user.`,
+      fix: `A refresh writes the new pair to a temporary file in ${dir} and renames it over ${target}; make that folder writable for this user.`,
       exit: EXIT.STORAGE,
     }
   }
@@ -319,15 +405,18 @@ async function credsFileStep(dir: string, credsPath: string): Promise<Step> {
     return {
       name,
       status: 'warn',
-      detail: `both tokens present, but readable by other users (mode ${(mode & 0o777).toString(8)})`,
-      fix: `chmod 600 ${credsPath} (the toolkit writes it so after its next refresh).`,
+      detail: `both tokens present${linked}, but readable by other users (mode ${(mode & 0o777).toString(8)})`,
+      fix: `chmod 600 ${target} (the toolkit writes it so after its next refresh).`,
     }
   }
-  return { name, status: 'pass', detail: 'both tokens present' }
+  return { name, status: 'pass', detail: `both tokens present${linked}` }
 }
 
-/** `pingauth-eu1.alteryxcloud.com` names its region; plain `pingauth` does not (it serves more than one). */
-function regionStep(url: Pick<AacConfig, 'apiUrl' | 'region'>, issuer: string): Step {
+/**
+ * `pingauth-eu1.alteryxcloud.com` names its region; plain `pingauth` is taken for us1 (the core's reading), but
+ * only a named region is sure enough to fail on.
+ */
+function regionStep(url: Pick<AacConfig, 'apiUrl' | 'region'>, issuer: string, alteryxIssuer: boolean): Step {
   const name = 'region'
   let host: string
   try {
@@ -335,12 +424,11 @@ function regionStep(url: Pick<AacConfig, 'apiUrl' | 'region'>, issuer: string): 
   } catch {
     return { name, status: 'skip', detail: 'the token names no issuer URL' }
   }
-  const issuerRegion = /^pingauth-([a-z]{2}\d+)\.alteryxcloud\.com$/.exec(host)?.[1]
-  const alteryxIssuer = host === 'alteryxcloud.com' || host.endsWith('.alteryxcloud.com')
+  const issuerRegion = regionOfHost(host)
   if (issuerRegion && url.region && issuerRegion !== url.region) {
     return {
       name,
-      status: 'fail',
+      status: host.includes(issuerRegion) ? 'fail' : 'warn',
       detail: `tokens from ${issuerRegion} (${host}), aac_url.txt for ${url.region}`,
       fix: `creds.json holds tokens issued by ${host} (region ${issuerRegion}), but aac_url.txt points at ${url.apiUrl} (region ${url.region}). If your workspace is in ${issuerRegion}, write https://api.${issuerRegion}.alteryxcloud.com in aac_url.txt; otherwise generate a new pair at ${apiTokensPage(url.region)}.`,
       exit: EXIT.CONFIG,
@@ -365,13 +453,6 @@ function regionStep(url: Pick<AacConfig, 'apiUrl' | 'region'>, issuer: string): 
   }
 }
 
-function trustReason(endpoint: string): string {
-  const url = new URL(endpoint)
-  if (url.protocol === 'https:' && url.hostname.endsWith('alteryxcloud.com'))
-    return 'trusted: https on *.alteryxcloud.com'
-  return 'trusted: a loopback address, for local tests'
-}
-
 export function clockStep(skewMs: number, apiUrl: string): Step {
   const name = 'clock'
   const host = new URL(apiUrl).host
@@ -380,7 +461,8 @@ export function clockStep(skewMs: number, apiUrl: string): Step {
     return { name, status: 'pass', detail: `within ${duration(CLOCK_OK_MS)} of ${host}'s clock` }
   const fix = `This computer's clock is ${how}. Tokens are judged fresh by their expiry time, so a wrong clock ${skewMs < 0 ? 'makes the toolkit refresh too early (on every call once it is minutes ahead)' : 'makes it send expired tokens and depend on the 401 to renew them'}. Turn on network time (Linux: timedatectl set-ntp true; macOS: System Settings > General > Date & Time; Windows: Settings > Time & language > Sync now).`
   if (Math.abs(skewMs) <= CLOCK_BAD_MS) return { name, status: 'warn', detail: how, fix }
-  return { name, status: 'fail', detail: how, fix, exit: EXIT.CONFIG }
+  // Not a file to fix, so not exit 3: 1, "any other failure".
+  return { name, status: 'fail', detail: how, fix, exit: EXIT.ERROR }
 }
 
 /**
@@ -393,15 +475,25 @@ export function clockSkew(dateHeader: string | null, sentAt: number, receivedAt:
   return Math.round(date + 500 - (sentAt + receivedAt) / 2)
 }
 
-/** An unauthenticated GET: any HTTP answer proves the host is reachable; no token or secret is sent. */
-async function probe(target: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Probe> {
+interface ProbeOptions {
+  timeoutMs: number
+  signal: AbortSignal | undefined
+  /** Never a token or other secret. */
+  headers: Record<string, string>
+  /** For the pages named in the core's messages. */
+  config: Pick<AacConfig, 'apiUrl' | 'directUrl' | 'region'> | undefined
+}
+
+/** A GET without a token: any HTTP answer proves the host is reachable; a 401 is read as the core reads it. */
+async function probe(target: string, options: ProbeOptions): Promise<Probe> {
+  const { timeoutMs, signal } = options
   const timeout = AbortSignal.timeout(timeoutMs)
   const sentAt = Date.now()
   const started = performance.now()
   let response: Response
   try {
     response = await fetch(target, {
-      headers: { accept: 'application/json', 'user-agent': USER_AGENT },
+      headers: { ...options.headers, accept: 'application/json', 'user-agent': USER_AGENT },
       redirect: 'manual',
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     })
@@ -413,26 +505,42 @@ async function probe(target: string, timeoutMs: number, signal: AbortSignal | un
   }
   const ms = performance.now() - started
   const receivedAt = Date.now()
+  const skewMs = clockSkew(response.headers.get('date'), sentAt, receivedAt)
+  if (response.status === 401) {
+    const error = await apiErrorFromResponse(response, { method: 'GET', url: target, config: options.config })
+    return { status: response.status, ms, skewMs, error }
+  }
   await response.body?.cancel().catch(() => undefined)
-  return { status: response.status, ms, skewMs: clockSkew(response.headers.get('date'), sentAt, receivedAt) }
+  return { status: response.status, ms, skewMs }
 }
 
 /**
  * The access token from creds.json, never refreshed: without --refresh the doctor must not spend the refresh
- * token, so a 401 becomes a diagnosis instead of a renewal.
+ * token, so a 401 ends the call with the core's UNAUTHORIZED error instead of a renewal. The fetch keeps a copy
+ * of the 401 for it: the client has read the original by the time it asks for a renewal.
  */
 function storedTokenOnly(
   accessToken: string,
-  credsPath: string,
-  region: string | undefined,
-): AccessTokenSource {
+  config: AacConfig,
+): { source: AccessTokenSource; fetch: FetchLike } {
+  let rejected: Response | undefined
   return {
-    getAccessToken: async () => accessToken,
-    renewAccessToken: async () => {
-      throw new AacError(
-        'UNAUTHORIZED',
-        `The API rejected the access token in ${credsPath} although it has not expired: it may have been revoked. aac doctor --refresh renews it; if that fails, generate a new pair at ${apiTokensPage(region)}.`,
-      )
+    fetch: async (input, init) => {
+      const response = await fetch(input, init)
+      if (response.status === 401) rejected = response.clone()
+      return response
+    },
+    source: {
+      getAccessToken: async () => accessToken,
+      renewAccessToken: async () => {
+        if (!rejected) throw new Error('renewAccessToken called without a 401')
+        throw await apiErrorFromResponse(rejected, {
+          method: 'GET',
+          url: rejected.url,
+          config,
+          secrets: [accessToken],
+        })
+      },
     },
   }
 }
