@@ -79,7 +79,10 @@ describe('browser example, shared creds.json', () => {
 
     expect(await text(page, '#workspace-name')).toBe('Fake Workspace')
     expect(await text(page, '#workspace-tier')).toBe('Enterprise (enterprise_cloud22)')
+    // The workspace states neither: the count comes from /v4/people, the date from its snake_case created_at.
     expect(await text(page, '#workspace-members')).toBe('137')
+    expect(await page.getAttribute('#workspace-created', 'title')).toBe('2024-03-14T09:26:53.000Z')
+    expect(await text(page, '#workspace-created')).toMatch(/2024/)
     expect(await text(page, '#workspace-url')).toBe('fake.us1.alteryxcloud.com')
     expect(await page.getAttribute('#workspace-url a', 'href')).toBe('https://fake.us1.alteryxcloud.com')
     expect(await text(page, '#token-location')).toBe(cloud.creds)

@@ -1,8 +1,9 @@
 // The core against the fake cloud, in-process: the rotation rules of design.md, end to end over real HTTP.
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createClient } from '@aac/core'
+import { createClient, memoryStorage } from '@aac/core'
 import { fileStorage, loadConfig } from '@aac/core/fs'
+import { type FakeCloud, startFakeCloud } from '@aac/fake-cloud'
 import { afterEach, describe, expect, it } from 'vitest'
 import { fakeWorkspace, type Workspace } from '../helpers.ts'
 
@@ -143,10 +144,71 @@ describe('the core against the fake cloud', () => {
 
   it('a file storage shared by a second storage instance sees the rotation', async () => {
     ws = await fakeWorkspace()
+    const initial = JSON.parse(await ws.readCreds()) as { refresh_token: string }
     const client = await clientFor(ws.dir)
     await client.get('/iam/v1/workspaces/current')
     const other = await fileStorage({ path: join(ws.dir, 'creds.json') }).read()
     const onDisk = JSON.parse(await readFile(join(ws.dir, 'creds.json'), 'utf8')) as { refresh_token: string }
     expect(other?.refreshToken).toBe(onDisk.refresh_token)
+    expect(other?.refreshToken).not.toBe(initial.refresh_token)
+    expect(ws.cloud.isRefreshTokenValid(other?.refreshToken ?? '')).toBe(true)
+    expect(ws.cloud.isRefreshTokenValid(initial.refresh_token)).toBe(false)
+  })
+})
+
+describe('host routing, against a fake whose gateway and direct hosts are separate listeners', () => {
+  let cloud: FakeCloud | undefined
+  afterEach(async () => {
+    await cloud?.stop()
+    cloud = undefined
+  })
+
+  async function split() {
+    const started = await startFakeCloud({ splitHosts: true })
+    cloud = started
+    expect(started.directUrl).not.toBe(started.url)
+    return started
+  }
+
+  function clientOf(fake: FakeCloud, directUrl: string) {
+    return createClient({
+      config: { apiUrl: fake.url, directUrl, projectId: fake.projectId, region: undefined },
+      storage: memoryStorage(fake.issueTokens()),
+    })
+  }
+
+  it('sends /v4 to directUrl and /iam to apiUrl', async () => {
+    const fake = await split()
+    const client = clientOf(fake, fake.directUrl)
+    const people = await client.get<{ data: unknown[]; count: number }>('/v4/people', {
+      query: { includeCount: true },
+    })
+    expect(people.count).toBe(137)
+    const workspace = await client.get<{ id: number }>('/iam/v1/workspaces/current')
+    expect(workspace.id).toBe(31429)
+    expect(fake.stats()).toMatchObject({ apiRequests: 2, refreshes: 0 })
+  })
+
+  it('a directUrl wrongly set to the gateway: ROUTE_NOT_FOUND from the gateway, not a retry or a refresh', async () => {
+    const fake = await split()
+    const client = clientOf(fake, fake.url)
+    const error = await client.get('/v4/people').catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'ROUTE_NOT_FOUND', status: 404 })
+    const message = (error as Error).message
+    expect(message).toContain(`${fake.url} has no such route`)
+    expect(message).toContain('Cannot GET /v4/people')
+    expect(message).toContain('/v4 and /svc-workflow paths go to')
+    expect(fake.stats()).toMatchObject({ apiRequests: 1, refreshes: 0 })
+  })
+
+  it('a path sent to the wrong host: the hint names the host it belongs to', async () => {
+    const fake = await split()
+    const client = clientOf(fake, fake.directUrl)
+    const atGateway = await client.get(`${fake.url}/v4/people`).catch((e: unknown) => e)
+    expect(atGateway).toMatchObject({ code: 'ROUTE_NOT_FOUND' })
+    expect((atGateway as Error).message).toContain(`may belong to the other host: ${fake.directUrl}`)
+    const atDirect = await client.get(`${fake.directUrl}/iam/v1/workspaces/current`).catch((e: unknown) => e)
+    expect(atDirect).toMatchObject({ code: 'ROUTE_NOT_FOUND' })
+    expect((atDirect as Error).message).toContain(`may belong to the other host: ${fake.url}`)
   })
 })

@@ -7,6 +7,23 @@ import { CURRENT_USER_ID } from './tokens.ts'
 /** Path prefixes served by the gateway host (api.<region>...), where Apigee checks the API key first. */
 const GATEWAY_PREFIXES = ['/iam/', '/plans/', '/scheduling/', '/billing/']
 
+/**
+ * Which host family a listener plays: `both` when one listener serves everything (the default), else the
+ * gateway (`api.<region>…`, also the token issuer here) or the direct host (`<region>…`).
+ */
+export type HostRole = 'both' | 'gateway' | 'direct'
+
+/** Paths of the direct host, the same rule as the core's isDirectHostPath. */
+export function isDirectPath(path: string): boolean {
+  return /^\/(?:v4|svc-workflow)(?:\/|$)/.test(path)
+}
+
+/** False when `path` belongs to the other host family: the real hosts then answer RouteNotFoundException. */
+function servedBy(host: HostRole, path: string): boolean {
+  if (host === 'both') return true
+  return isDirectPath(path) === (host === 'direct')
+}
+
 const MAX_PAGE = 1000
 const DEFAULT_PAGE = 25
 
@@ -28,7 +45,7 @@ const routes: Route[] = [
   {
     method: 'GET',
     pattern: /^\/iam\/v1\/workspaces\/current$/,
-    handle: ({ ctx, res }) => sendJson(res, 200, iamWorkspace(ctx.people)),
+    handle: ({ res }) => sendJson(res, 200, iamWorkspace()),
   },
   {
     method: 'GET',
@@ -53,9 +70,15 @@ export async function handleApiRequest(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  host: HostRole = 'both',
 ): Promise<void> {
   const method = req.method ?? 'GET'
   const path = url.pathname
+  // Before the API key check: the direct host has no Apigee in front, and neither host knows the other's paths.
+  if (!servedBy(host, path)) {
+    sendRouteNotFound(res, method, path)
+    return
+  }
   if (GATEWAY_PREFIXES.some((prefix) => path.startsWith(prefix))) {
     const fault = apiKeyFault(req, ctx.projectId)
     if (fault) {
@@ -76,7 +99,31 @@ export async function handleApiRequest(
     return
   }
   if (!bearerAccepted(ctx, req, res)) return
+  if (hasBody(req) && !isJson(req.headers['content-type'])) {
+    const type = req.headers['content-type'] ?? 'none'
+    sendJson(
+      res,
+      415,
+      v4Exception(
+        'UnsupportedMediaType',
+        'Unsupported Media Type',
+        `Content-Type must be application/json, got ${type}`,
+      ),
+    )
+    return
+  }
   await match.route.handle({ ctx, req, res, url, params: match.params })
+}
+
+/** A body is announced by its length or by chunked encoding; an empty POST (e.g. a cancel) needs no type. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = Number(req.headers['content-length'] ?? 0)
+  return length > 0 || req.headers['transfer-encoding'] !== undefined
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? ''
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
 }
 
 /** Apigee's answers when the API project id header is missing or not the project's. */

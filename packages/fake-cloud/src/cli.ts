@@ -11,6 +11,9 @@ Options:
   --port N            port to listen on, 0 picks a free one (default 8787)
   --host HOST         interface to bind (default 127.0.0.1)
   --ttl SECONDS       access token lifetime (default 300, like the real service)
+  --split-hosts       serve /v4 and /svc-workflow on a second port (printed), like the real direct host;
+                      clients configured from aac_url.txt alone then get RouteNotFoundException for them
+  --cors              send CORS headers, for a page on another origin calling the fake directly
   --config-dir DIR    write aac_url.txt, client_id.txt and creds.json for a new token pair into DIR
   --expired           with --config-dir: make the written access token already expired
   -h, --help          show this help`
@@ -37,6 +40,8 @@ function parse() {
       ttl: { type: 'string' },
       'config-dir': { type: 'string' },
       expired: { type: 'boolean' },
+      'split-hosts': { type: 'boolean' },
+      cors: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -62,6 +67,8 @@ const options: FakeCloudOptions = { port: integer('port', values.port, 0, 65535)
 if (values.host) options.host = values.host
 const ttl = integer('ttl', values.ttl, 1, 365 * 24 * 3600)
 if (ttl !== undefined) options.accessTokenTtlSeconds = ttl
+if (values['split-hosts']) options.splitHosts = true
+if (values.cors) options.cors = true
 
 let cloud: Awaited<ReturnType<typeof startFakeCloud>>
 try {
@@ -77,6 +84,8 @@ try {
 }
 
 process.stdout.write(`fake Alteryx Cloud listening on ${cloud.url}\n`)
+if (cloud.directUrl !== cloud.url)
+  process.stdout.write(`direct host (/v4, /svc-workflow) on ${cloud.directUrl}\n`)
 const configDir = values['config-dir']
 if (configDir) {
   const dir = resolve(configDir)

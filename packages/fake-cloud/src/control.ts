@@ -22,7 +22,13 @@ export async function handleControlRequest(
       sendJson(res, 200, cloud.stats())
       return
     case 'GET /info':
-      sendJson(res, 200, { url: cloud.url, issuer: cloud.issuer, projectId: cloud.projectId, oauthClientId })
+      sendJson(res, 200, {
+        url: cloud.url,
+        directUrl: cloud.directUrl,
+        issuer: cloud.issuer,
+        projectId: cloud.projectId,
+        oauthClientId,
+      })
       return
     case 'POST /reset':
       cloud.reset()

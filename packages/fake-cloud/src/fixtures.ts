@@ -39,8 +39,11 @@ export function person(id: number): Record<string, unknown> {
   }
 }
 
-/** `GET /iam/v1/workspaces/current`: the gateway's snake_case shape, plus what a dashboard shows. */
-export function iamWorkspace(memberCount: number): Record<string, unknown> {
+/**
+ * `GET /iam/v1/workspaces/current`: the gateway's snake_case shape as api-facts.md records it. No member count:
+ * the real answer is not known to carry one, so clients must get it from `/v4/people?includeCount=true`.
+ */
+export function iamWorkspace(): Record<string, unknown> {
   return {
     id: WORKSPACE_ID,
     name: 'Fake Workspace',
@@ -59,9 +62,8 @@ export function iamWorkspace(memberCount: number): Record<string, unknown> {
         },
       ],
     },
-    memberCount,
-    createdAt: WORKSPACE_CREATED,
-    updatedAt: WORKSPACE_UPDATED,
+    created_at: WORKSPACE_CREATED,
+    updated_at: WORKSPACE_UPDATED,
   }
 }
 

@@ -50,8 +50,8 @@ export function sendRouteNotFound(res: ServerResponse, method: string, path: str
 }
 
 /**
- * Lets a browser page on another origin (the demo page, vitest browser mode) call the fake. The real API is
- * not called from browsers this way, but the fake must not be the reason a browser test fails.
+ * Lets a browser page on another origin call the fake directly. Only with the `cors` option: the real API
+ * sends no CORS headers to a localhost page, and a page that works only thanks to them would break there.
  */
 export function applyCors(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('access-control-allow-origin', req.headers.origin ?? '*')

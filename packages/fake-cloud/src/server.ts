@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { handleApiRequest } from './api-routes.ts'
+import { type HostRole, handleApiRequest } from './api-routes.ts'
 import { writeConfigFiles } from './config-files.ts'
 import type { ServerContext } from './context.ts'
 import { CONTROL_PREFIX, handleControlRequest } from './control.ts'
@@ -17,7 +17,8 @@ import type { FakeCloud, FakeCloudOptions } from './types.ts'
 
 /**
  * Starts a loopback server that plays the gateway host (`/iam/...`), the direct host (`/v4/...`) and the
- * token endpoint (`/as/token`) of Alteryx Cloud at once.
+ * token endpoint (`/as/token`) of Alteryx Cloud at once; with `splitHosts`, the direct host gets a listener of
+ * its own (`directUrl`) and each host refuses the other's paths, as the real ones do.
  *
  * @example
  * const cloud = await startFakeCloud({ accessTokenTtlSeconds: 2 })
@@ -48,16 +49,20 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       parked.add(wake)
     })
 
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const cors = options.cors === true
+  const split = options.splitHosts === true
+  const main = await listen(host, options.port ?? 0)
+  let direct: Listener | undefined
+  try {
+    // Any free port: the direct host's URL is handed out, never typed.
+    if (split) direct = await listen(host, 0)
+  } catch (error) {
+    await closeServer(main.server)
+    throw error
+  }
+  const servers = direct ? [main.server, direct.server] : [main.server]
+  const url = main.url
+  const directUrl = direct?.url ?? url
   const issuer = `${url}/as`
 
   const ctx: ServerContext = {
@@ -74,6 +79,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   let stopping: Promise<void> | undefined
   const cloud: FakeCloud = {
     url,
+    directUrl,
     issuer,
     projectId,
     issueTokens: (opts = {}) => ctx.tokens.issue(opts),
@@ -90,18 +96,22 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       ctx.faults.clear()
     },
     stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        // Keep-alive sockets would hold close() open.
-        server.closeAllConnections()
+      stopping ??= (async () => {
+        const closed = Promise.all(servers.map(closeServer))
         for (const wake of parked) wake()
-      })
+        await closed
+      })()
       return stopping
     },
   }
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((error: unknown) => {
+  const role = (listener: 'main' | 'direct'): HostRole =>
+    !split ? 'both' : listener === 'main' ? 'gateway' : 'direct'
+  main.server.on('request', (req: IncomingMessage, res: ServerResponse) => serve(req, res, role('main')))
+  direct?.server.on('request', (req: IncomingMessage, res: ServerResponse) => serve(req, res, role('direct')))
+
+  function serve(req: IncomingMessage, res: ServerResponse, host: HostRole): void {
+    handle(req, res, host).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) {
         res.destroy()
         return
@@ -112,26 +122,30 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
       }
       sendJson(res, 500, v4Exception('InternalServerError', 'Internal server error', String(error)))
     })
-  })
+  }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, host: HostRole): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake.invalid')
     const path = url.pathname
     const method = req.method ?? 'GET'
     res.setHeader('x-trifacta-request-id', randomUUID())
-    applyCors(req, res)
-    // Preflights are the browser's business, not the client's: counting them or letting them eat faults
-    // would make the same test behave differently in a browser and in Node.
-    if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
-      sendPreflight(req, res)
-      return
+    if (cors) {
+      applyCors(req, res)
+      // Preflights are the browser's business, not the client's: counting them or letting them eat faults
+      // would make the same test behave differently in a browser and in Node.
+      if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
+        sendPreflight(req, res)
+        return
+      }
     }
+    // On both listeners: the control API is the test's, not part of either emulated host.
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
       await handleControlRequest(cloud, oauthClientId, req, res, url)
       return
     }
 
-    const atTokenEndpoint = path === TOKEN_PATH
+    // The issuer is the gateway's listener; on the direct one `/as/token` is just a route it does not have.
+    const atTokenEndpoint = path === TOKEN_PATH && host !== 'direct'
     const stats = ctx.stats
     stats.requests += 1
     if (!atTokenEndpoint) stats.apiRequests += 1
@@ -145,7 +159,7 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const statusFault = ctx.faults.take('status', (f) => pathMatches(f, path))
     if (statusFault) sendStatusFault(res, statusFault, atTokenEndpoint)
     else if (atTokenEndpoint) await handleTokenRequest(ctx, req, res)
-    else await handleApiRequest(ctx, req, res, url)
+    else await handleApiRequest(ctx, req, res, url, host)
 
     // Counted here once, whether the 401 came from Apigee, the bearer check or a fault. `ctx.stats` may have
     // been replaced by a reset meanwhile; the request then belongs to the old counters.
@@ -154,4 +168,30 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   }
 
   return cloud
+}
+
+interface Listener {
+  server: Server
+  url: string
+}
+
+async function listen(host: string, port: number): Promise<Listener> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}` }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    // Keep-alive sockets would hold close() open.
+    server.closeAllConnections()
+  })
 }

@@ -43,8 +43,13 @@ export class TokenService {
     return this.#opts.ttlSeconds
   }
 
-  #now(): number {
-    return Math.floor((this.#opts.now ?? Date.now)() / 1000)
+  /**
+   * The `iat` of a token minted now: the time rounded UP to the whole second. The bearer check accepts a token
+   * while the clock is before `exp = iat + ttl`, so every token lives at least its `ttl`; rounding down would
+   * cut up to a second off it, and kill a 1-second token on arrival.
+   */
+  #issuedAt(): number {
+    return Math.ceil((this.#opts.now ?? Date.now)() / 1000)
   }
 
   /** A new family, as the web UI's "Generate" button makes. */
@@ -53,9 +58,9 @@ export class TokenService {
     const family: Family = { current: refreshToken, revoked: false }
     this.#records.set(refreshToken, { family, used: false })
     const ttl = opts.ttlSeconds ?? this.#opts.ttlSeconds
-    // An hour in the past, so no clock skew allowance on the client can make it look alive.
-    const exp = opts.expired ? this.#now() - 3600 : this.#now() + ttl
-    return { accessToken: this.#mint(exp, ttl), refreshToken }
+    // Expired: issued an hour and `ttl` ago, so no clock skew allowance on the client can make it look alive.
+    const iat = opts.expired ? this.#issuedAt() - 3600 - ttl : this.#issuedAt()
+    return { accessToken: this.#mint(iat, ttl), refreshToken }
   }
 
   /** Spends `rt` and returns the next pair of its family, or why that is refused. */
@@ -77,7 +82,7 @@ export class TokenService {
     record.family.current = refreshToken
     this.#records.set(refreshToken, { family: record.family, used: false })
     const ttl = this.#opts.ttlSeconds
-    return { ok: true, pair: { accessToken: this.#mint(this.#now() + ttl, ttl), refreshToken } }
+    return { ok: true, pair: { accessToken: this.#mint(this.#issuedAt(), ttl), refreshToken } }
   }
 
   isRefreshTokenValid(rt: string): boolean {
@@ -85,14 +90,14 @@ export class TokenService {
     return !!record && !record.used && !record.family.revoked && record.family.current === rt
   }
 
-  #mint(exp: number, ttl: number): string {
+  #mint(iat: number, ttl: number): string {
     return this.#opts.signer.sign({
       iss: this.#opts.issuer,
       client_id: this.#opts.oauthClientId,
       sub: `user-${CURRENT_USER_ID}`,
       scope: 'openid profile email offline_access',
-      iat: exp - ttl,
-      exp,
+      iat,
+      exp: iat + ttl,
       jti: randomUUID(),
     })
   }

@@ -4,7 +4,11 @@ export interface FakeCloudOptions {
   port?: number
   /** Interface to bind; default '127.0.0.1'. */
   host?: string
-  /** Lifetime of minted access tokens; default 300 (5 minutes, like the real one). */
+  /**
+   * Lifetime of minted access tokens; default 300 (5 minutes, like the real one). `iat` is the issuing time
+   * rounded up to the whole second and `exp = iat + ttl`, so a token is accepted for at least `ttl` seconds
+   * (less than `ttl + 1`) after it was minted: even a 1-second token is never dead on arrival.
+   */
   accessTokenTtlSeconds?: number
   /** The API project id expected in `x-api-project-id`; default 'fake-project-id'. */
   projectId?: string
@@ -12,9 +16,25 @@ export interface FakeCloudOptions {
   oauthClientId?: string
   /** How many people `/v4/people` lists; default 137 (not a multiple of any page size on purpose). */
   people?: number
+  /**
+   * Serve the two host families on two listeners, like the real service: `url` is the gateway (`/iam`,
+   * `/plans`, `/scheduling`, `/billing`) and the token endpoint, {@link FakeCloud.directUrl} the direct host
+   * (`/v4`, `/svc-workflow`). Each answers 404 RouteNotFoundException for the other's paths. Default false:
+   * one listener serves everything, which is what a client configured from aac_url.txt alone expects, since the
+   * core uses the same URL for both families on loopback.
+   */
+  splitHosts?: boolean
+  /**
+   * Send CORS headers (any origin) and answer preflights, so a page on another origin can call the fake
+   * directly. Default false, like the real API, which sends none to localhost pages.
+   */
+  cors?: boolean
 }
 
-/** Counters since start or the last {@link FakeCloud.reset}. Control routes and CORS preflights are not counted. */
+/**
+ * Counters since start or the last {@link FakeCloud.reset}, over both listeners when hosts are split. Control
+ * routes and (with `cors`) CORS preflights are not counted.
+ */
 export interface FakeCloudStats {
   /** Every HTTP request received (API, token endpoint, unknown routes). */
   requests: number
@@ -61,8 +81,13 @@ export interface TokenPair {
 
 /** A running fake. */
 export interface FakeCloud {
-  /** Base URL without a trailing slash, e.g. 'http://127.0.0.1:8787'. Serves gateway, direct and token hosts. */
+  /**
+   * Base URL without a trailing slash, e.g. 'http://127.0.0.1:8787'. Serves the gateway paths and the token
+   * endpoint, and the direct paths too unless `splitHosts`.
+   */
   readonly url: string
+  /** Base URL of the direct host (`/v4`, `/svc-workflow`): its own listener with `splitHosts`, else `url`. */
+  readonly directUrl: string
   /** The `iss` claim of its access tokens: `${url}/as`, so the token endpoint is `${issuer}/token`. */
   readonly issuer: string
   /** The API project id it expects in `x-api-project-id`. */
@@ -79,6 +104,6 @@ export interface FakeCloud {
   inject(fault: Fault): void
   /** Clears counters and queued faults; token families and jobs stay. */
   reset(): void
-  /** Closes the server and every open socket. */
+  /** Closes the listener(s) and every open socket. */
   stop(): Promise<void>
 }

@@ -16,11 +16,13 @@ describe('gateway host (/iam)', () => {
       state: 'active',
       custom_url: 'fake.us1.alteryxcloud.com',
       workspace_tier: 'enterprise_cloud22',
-      memberCount: 137,
       workspacetiers: { data: [expect.objectContaining({ name: 'enterprise_cloud22' })] },
     })
     expect(body['gid']).toMatch(/^01JK/)
-    expect(Number.isNaN(Date.parse(body['createdAt'] as string))).toBe(false)
+    expect(new Date(body['created_at'] as string).toISOString()).toBe(body['created_at'])
+    // Only what the real answer is known to hold: no camelCase fields, no member count to lean on.
+    expect(Object.keys(body).filter((key) => /[A-Z]/.test(key))).toEqual([])
+    expect(body).not.toHaveProperty('memberCount')
   })
 
   it('answers Apigee faults for a missing or wrong project id, before looking at the bearer', async () => {
@@ -204,8 +206,32 @@ describe('everything else', () => {
     expect(cloud.isRefreshTokenValid(refreshToken)).toBe(true)
   })
 
-  it('answers CORS preflights without counting them', async () => {
+  it('sends no CORS headers unless asked, like the real API', async () => {
     const cloud = await start()
+    const origin = { origin: 'http://localhost:5173' }
+    const res = await api(cloud, '/iam/v1/workspaces/current', cloud.issueTokens().accessToken, {
+      headers: origin,
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    // A preflight is then an ordinary OPTIONS request, which no route answers.
+    const preflight = await fetch(`${cloud.url}/v4/people`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'GET' },
+    })
+    expect(preflight.status).toBe(404)
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull()
+    expect(preflight.headers.get('access-control-allow-methods')).toBeNull()
+  })
+
+  it('with cors: answers preflights without counting them, and exposes the headers clients read', async () => {
+    const cloud = await start({ cors: true })
+    const plain = await api(cloud, '/v4/people/current', cloud.issueTokens().accessToken, {
+      headers: { origin: 'http://localhost:5173' },
+    })
+    expect(plain.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    expect(plain.headers.get('access-control-expose-headers')).toContain('x-retry-after')
+    cloud.reset()
     const res = await fetch(`${cloud.url}/iam/v1/workspaces/current`, {
       method: 'OPTIONS',
       headers: {

@@ -83,6 +83,26 @@ describe('cli', () => {
     }
   })
 
+  it('--split-hosts prints the direct host, --cors turns CORS on', async () => {
+    const child = cli('--port', '0', '--split-hosts', '--cors')
+    const [first, second] = await lines(child, 2)
+    const url = first?.split(' ').pop()
+    const direct = /^direct host \(\/v4, \/svc-workflow\) on (http:\/\/127\.0\.0\.1:\d+)$/.exec(
+      second ?? '',
+    )?.[1]
+    expect(direct).toBeDefined()
+    expect(direct).not.toBe(url)
+    const wrongHost = await fetch(`${url}/v4/people`, { headers: { origin: 'http://localhost:5173' } })
+    expect(((await wrongHost.json()) as { exception: { name: string } }).exception.name).toBe(
+      'RouteNotFoundException',
+    )
+    expect(wrongHost.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    // Right host, no token: past the routing.
+    expect((await fetch(`${direct}/v4/people`)).status).toBe(401)
+    child.kill('SIGTERM')
+    expect(await exited(child)).toBe(0)
+  })
+
   it('exits 2 with a clear message on a bad option', async () => {
     const child = cli('--port', 'eighty')
     let stderr = ''

@@ -77,13 +77,45 @@ describe('jobs', () => {
     }
     const cancel = await api(cloud, '/v4/jobGroups/424242/cancel', accessToken, { method: 'POST' })
     expect(cancel.status).toBe(404)
+    const json = { 'content-type': 'application/json' }
     const bad = await api(cloud, '/v4/jobGroups', accessToken, {
       method: 'POST',
+      headers: json,
       body: '{"wrangledDataset":{}}',
     })
     expect(bad.status).toBe(400)
-    const notJson = await api(cloud, '/v4/jobGroups', accessToken, { method: 'POST', body: 'nope' })
+    const notJson = await api(cloud, '/v4/jobGroups', accessToken, {
+      method: 'POST',
+      headers: json,
+      body: 'nope',
+    })
     expect(notJson.status).toBe(400)
+    expect(await notJson.json()).toMatchObject({ exception: { name: 'ValidationFailed' } })
+  })
+
+  it('refuse a body that is not sent as JSON with 415, whatever it holds', async () => {
+    const cloud = await start()
+    const { accessToken } = cloud.issueTokens()
+    const body = JSON.stringify({ wrangledDataset: { id: 1 } })
+    // fetch labels a string body text/plain; a form body is what a confused client might send.
+    for (const init of [
+      { body },
+      { body: new URLSearchParams({ 'wrangledDataset[id]': '1' }) },
+      { body, headers: { 'content-type': 'text/json' } },
+    ]) {
+      const res = await api(cloud, '/v4/jobGroups', accessToken, { method: 'POST', ...init })
+      expect(res.status).toBe(415)
+      expect(await res.json()).toMatchObject({
+        exception: { name: 'UnsupportedMediaType', details: expect.stringContaining('application/json') },
+      })
+    }
+    // The same body with the right type (parameters allowed) starts a job.
+    const ok = await api(cloud, '/v4/jobGroups', accessToken, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body,
+    })
+    expect(ok.status).toBe(201)
   })
 
   it('need a bearer token', async () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { createJwtSigner } from '../src/jwt.ts'
+import { TokenService } from '../src/tokens.ts'
 import { api, decodeJwtPart, OAUTH_CLIENT, refresh, useFakeCloud } from './helpers.ts'
 
 const start = useFakeCloud()
@@ -36,10 +38,40 @@ describe('access tokens', () => {
 
   it('stop working once exp passes', async () => {
     const cloud = await start()
-    const { accessToken } = cloud.issueTokens({ ttlSeconds: 1 })
+    const { accessToken } = cloud.issueTokens({ ttlSeconds: 2 })
     expect((await api(cloud, '/v4/workspaces/current', accessToken)).status).toBe(200)
-    await new Promise((r) => setTimeout(r, 2100))
-    expect((await api(cloud, '/v4/workspaces/current', accessToken)).status).toBe(401)
+    // Wait until the clock is past exp, however long minting and the first call took.
+    const exp = decodeJwtPart(accessToken, 1)['exp'] as number
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 100))
+    const res = await api(cloud, '/v4/workspaces/current', accessToken)
+    expect(res.status).toBe(401)
+    expect(await res.json()).toEqual({ message: 'jwt expired' })
+  })
+
+  it('live at least their ttl: iat is rounded up to the second, exp = iat + ttl', async () => {
+    const signer = await createJwtSigner()
+    let nowMs = 1_700_000_000_999 // a millisecond before a whole second: the worst case for rounding down
+    const tokens = new TokenService({
+      signer,
+      issuer: 'http://x/as',
+      oauthClientId: 'c',
+      ttlSeconds: 1,
+      now: () => nowMs,
+    })
+    const { accessToken, refreshToken } = tokens.issue()
+    const claims = decodeJwtPart(accessToken, 1)
+    expect(claims).toMatchObject({ iat: 1_700_000_001, exp: 1_700_000_002 })
+    // The bearer check compares exp with the current whole second: alive for the whole ttl, dead at exp.
+    expect(signer.verify(accessToken, Math.floor((nowMs + 999) / 1000)).ok).toBe(true)
+    expect(signer.verify(accessToken, 1_700_000_002)).toEqual({ ok: false, reason: 'expired' })
+
+    nowMs = 1_700_000_005_000 // exactly on a second: exactly ttl
+    const redeemed = tokens.redeem(refreshToken)
+    if (!redeemed.ok) throw new Error(redeemed.description)
+    expect(decodeJwtPart(redeemed.pair.accessToken, 1)).toMatchObject({
+      iat: 1_700_000_005,
+      exp: 1_700_000_006,
+    })
   })
 
   it('signed by another fake are rejected with a plain Unauthorized', async () => {
