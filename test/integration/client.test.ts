@@ -198,6 +198,9 @@ describe('host routing, against a fake whose gateway and direct hosts are separa
     expect(message).toContain(`${fake.url} has no such route`)
     expect(message).toContain('Cannot GET /v4/people')
     expect(message).toContain('/v4 and /svc-workflow paths go to')
+    // The config cannot know the real direct host, so the hint says where it usually is, not "right host".
+    expect(message).toContain('/v4 and /svc-workflow live on the host without "api."')
+    expect(message).not.toContain('This is the right host')
     expect(fake.stats()).toMatchObject({ apiRequests: 1, refreshes: 0 })
   })
 

@@ -236,9 +236,12 @@ export function createApiError(response: Response, body: unknown, context: Respo
       const gateway = originOf(context.config?.apiUrl) ?? 'https://api.<region>.alteryxcloud.com'
       const expected = isDirectHostPath(url.pathname) ? direct : gateway
       const hostNote =
-        expected === url.origin
-          ? `This is the right host for the path, so check the path itself (spelling, API version).`
-          : `The path may belong to the other host: ${expected}.`
+        direct === gateway
+          ? // A custom or loopback URL gives no direct host of its own: the config cannot tell us the right one.
+            `Here both families go to the same host; on Alteryx Cloud, /v4 and /svc-workflow live on the host without "api." (https://<region>.alteryxcloud.com).`
+          : expected === url.origin
+            ? `This is the right host for the path, so check the path itself (spelling, API version).`
+            : `The path may belong to the other host: ${expected}.`
       return fail(
         'ROUTE_NOT_FOUND',
         `${url.origin} has no such route. /v4 and /svc-workflow paths go to ${direct}; /iam, /plans, /scheduling and /billing paths go to ${gateway}. ${hostNote} aac_url.txt must hold the API URL (https://api.<region>.alteryxcloud.com).`,
