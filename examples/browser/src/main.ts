@@ -1,7 +1,7 @@
 // The current Alteryx Cloud workspace, from a web page: the same createClient call as the Node, Deno and Bun
 // examples. Two modes:
 //   shared (default)    the tokens stay in the root creds.json; the dev server bridges reads, writes and the lock
-//   ?mode=standalone    the tokens live in localStorage; tabs take turns through Web Locks
+//   ?mode=standalone    the tokens live in this browser's IndexedDB; tabs take turns through Web Locks
 import {
   type AacConfig,
   apiTokensPage,
@@ -9,6 +9,8 @@ import {
   createClient,
   createTokenManager,
   formatError,
+  type IndexedDbArea,
+  indexedDbArea,
   isAacError,
   type TokenManager,
   type TokenStorage,
@@ -28,6 +30,8 @@ interface Session {
 }
 
 let session: Session | undefined
+/** Standalone mode's store and its IndexedDB area, kept to forget the pair under the lock. */
+let standaloneStore: { storage: TokenStorage; area: IndexedDbArea } | undefined
 
 /** `shared`: creds.json through the dev server, whose lease then goes along with each refresh. */
 function connect(config: AacConfig, storage: TokenStorage, shared?: BridgeStorage): Session {
@@ -84,7 +88,9 @@ async function start(): Promise<void> {
     return fail(bridge.error ? toError(bridge.error) : new Error('The dev server sent no config.'))
   }
   const config = bridge.config
-  const storage = webStorage({ key: STANDALONE_KEY })
+  const area = indexedDbArea()
+  const storage = webStorage({ key: STANDALONE_KEY, area })
+  standaloneStore = { storage, area }
   byId('forget').hidden = false
   byId('error-forget').hidden = false
   if (await storage.read()) {
@@ -119,8 +125,12 @@ function run(task: () => Promise<void>): void {
 }
 
 function forget(): void {
-  localStorage.removeItem(STANDALONE_KEY)
-  location.reload()
+  run(async () => {
+    // Under the lock: a tab in the middle of a refresh would otherwise store its new pair right after.
+    const store = standaloneStore
+    await store?.storage.withLock(() => store.area.delete(STANDALONE_KEY))
+    location.reload()
+  })
 }
 
 byId('reload').addEventListener('click', () => run(async () => session && loadWorkspace(session)))

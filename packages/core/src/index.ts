@@ -66,7 +66,15 @@ export { type PageInfo, type PageSource, type PaginateOptions, paginate } from '
 export { apiProjectsPage, apiTokensPage, isLoopbackHost, regionOfHost } from './regions.ts'
 export { memoryStorage } from './storage/memory.ts'
 export type { StoredTokens, TokenStorage, WithLockOptions } from './storage/types.ts'
-export { type WebLocks, type WebStorageArea, type WebStorageOptions, webStorage } from './storage/web.ts'
+export {
+  type IndexedDbArea,
+  type IndexedDbAreaOptions,
+  indexedDbArea,
+  type WebLocks,
+  type WebStorageArea,
+  type WebStorageOptions,
+  webStorage,
+} from './storage/web.ts'
 export { type TokenEndpointTrustReason, tokenEndpoint, tokenEndpointTrust } from './token-endpoint.ts'
 export {
   createTokenManager,

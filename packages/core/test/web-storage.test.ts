@@ -1,8 +1,8 @@
-// webStorage with an injected localStorage and Web Locks double. The real browser runs the same contract in
-// test/browser/standalone.test.ts.
+// webStorage with an injected async key-value area and Web Locks double. The real browser (IndexedDB, Web Locks)
+// runs the same contract in test/browser/standalone.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { StorageError } from '../src/errors.ts'
-import { type WebLocks, type WebStorageArea, webStorage } from '../src/storage/web.ts'
+import { indexedDbArea, type WebLocks, type WebStorageArea, webStorage } from '../src/storage/web.ts'
 import { createTokenManager } from '../src/token-manager.ts'
 import type { FetchLike } from '../src/types.ts'
 import { type ContractHarness, storageContract } from './storage-contract.ts'
@@ -10,16 +10,21 @@ import { expiredJwt, makeJwt } from './tokens.ts'
 
 const harness: ContractHarness = { test: (name, fn) => it(name, fn) }
 
-/** A Map behind the Storage API, shared by the "tabs" of one test like localStorage is by an origin's tabs. */
-function fakeArea(): WebStorageArea & { items: Map<string, string> } {
+/** A Map behind the async area API, shared by the "tabs" of one test like IndexedDB is by an origin's tabs. */
+function fakeArea(): WebStorageArea & { items: Map<string, string>; gets: number } {
   const items = new Map<string, string>()
-  return {
+  const area = {
     items,
-    getItem: (key) => items.get(key) ?? null,
-    setItem: (key, value) => {
-      items.set(key, String(value))
+    gets: 0,
+    get: async (key: string) => {
+      area.gets++
+      return items.get(key)
+    },
+    set: async (key: string, value: string) => {
+      items.set(key, value)
     },
   }
+  return area
 }
 
 /** Web Locks semantics that matter here: one holder per name, FIFO, and an abort signal that cuts the wait. */
@@ -66,7 +71,7 @@ afterEach(() => {
 
 describe('webStorage contract', () => {
   storageContract(harness, 'webStorage', async () => ({
-    storage: webStorage({ storage: fakeArea(), locks: fakeLocks() }),
+    storage: webStorage({ area: fakeArea(), locks: fakeLocks() }),
     cleanup: async () => {},
   }))
 })
@@ -74,10 +79,53 @@ describe('webStorage contract', () => {
 describe('webStorage', () => {
   it('stores the pair as creds.json does, under the key it names', async () => {
     const area = fakeArea()
-    const storage = webStorage({ key: 'my.app', storage: area, locks: fakeLocks() })
+    const storage = webStorage({ key: 'my.app', area, locks: fakeLocks() })
     await storage.write({ accessToken: 'a1', refreshToken: 'r1' })
     expect(JSON.parse(area.items.get('my.app') ?? '')).toEqual({ access_token: 'a1', refresh_token: 'r1' })
-    expect(storage.location).toBe('localStorage key "my.app"')
+    expect(storage.location).toBe('key "my.app" of the area given to webStorage()')
+  })
+
+  it('names the IndexedDB database, store and key by default', () => {
+    vi.stubGlobal('indexedDB', {} as IDBFactory)
+    expect(webStorage({ locks: fakeLocks() }).location).toBe('IndexedDB "aac" › tokens › "aac.tokens"')
+    const area = indexedDbArea({ database: 'my-app', store: 'pairs', indexedDB: {} as IDBFactory })
+    expect(webStorage({ key: 'k', area, locks: fakeLocks() }).location).toBe(
+      'IndexedDB "my-app" › pairs › "k"',
+    )
+  })
+
+  it('write resolves only once the area has stored the pair', async () => {
+    const area = fakeArea()
+    let store!: () => void
+    area.set = (key, value) =>
+      new Promise<void>((resolve) => {
+        store = () => {
+          area.items.set(key, value)
+          resolve()
+        }
+      })
+    const storage = webStorage({ area, locks: fakeLocks() })
+    let written = false
+    const writing = storage.write({ accessToken: 'a', refreshToken: 'r' }).then(() => {
+      written = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    // Released now, the lock would let another tab read the old pair and spend its dead refresh token.
+    expect(written).toBe(false)
+    store()
+    await writing
+    expect(written).toBe(true)
+    expect(area.items.get('aac.tokens')).toBe('{"access_token":"a","refresh_token":"r"}')
+  })
+
+  it('read asks the area every time: a pair another tab wrote is seen at once', async () => {
+    const area = fakeArea()
+    const storage = webStorage({ area, locks: fakeLocks() })
+    await storage.write({ accessToken: 'a1', refreshToken: 'r1' })
+    expect(await storage.read()).toEqual({ accessToken: 'a1', refreshToken: 'r1' })
+    area.items.set('aac.tokens', '{"access_token":"a2","refresh_token":"r2"}')
+    expect(await storage.read()).toEqual({ accessToken: 'a2', refreshToken: 'r2' })
+    expect(area.gets).toBe(2)
   })
 
   it('two tabs with an expired token refresh once between them', async () => {
@@ -94,11 +142,9 @@ describe('webStorage', () => {
         token_type: 'Bearer',
       })
     }
-    const seed = webStorage({ storage: area, locks })
+    const seed = webStorage({ area, locks })
     await seed.write({ accessToken: expiredJwt(), refreshToken: 'rt-0' })
-    const tabs = [1, 2].map(() =>
-      createTokenManager({ storage: webStorage({ storage: area, locks }), fetch }),
-    )
+    const tabs = [1, 2].map(() => createTokenManager({ storage: webStorage({ area, locks }), fetch }))
     const [first, second] = await Promise.all(tabs.map((tab) => tab.getAccessToken()))
     expect(refreshes).toBe(1)
     expect(second).toBe(first)
@@ -107,20 +153,22 @@ describe('webStorage', () => {
 
   it('refuses to run without Web Locks instead of letting tabs race', () => {
     vi.stubGlobal('navigator', {})
-    expect(() => webStorage({ storage: fakeArea() })).toThrow(StorageError)
-    expect(() => webStorage({ storage: fakeArea() })).toThrow(/navigator\.locks.*secure contexts/s)
+    expect(() => webStorage({ area: fakeArea() })).toThrow(StorageError)
+    expect(() => webStorage({ area: fakeArea() })).toThrow(/navigator\.locks.*secure contexts/s)
   })
 
-  it('says so when the runtime has no localStorage', () => {
-    vi.stubGlobal('localStorage', undefined)
-    expect(() => webStorage({ locks: fakeLocks() })).toThrow(/no localStorage.*memoryStorage/)
+  it('says so when the runtime has no IndexedDB', () => {
+    vi.stubGlobal('indexedDB', undefined)
+    expect(() => webStorage({ locks: fakeLocks() })).toThrow(
+      /no IndexedDB.*webStorage\(\{ area \}\).*memoryStorage/,
+    )
   })
 
   it('reports a corrupt value by its key and leaves it alone', async () => {
     const area = fakeArea()
     area.items.set('aac.tokens', '{"access_token": "a"')
-    const storage = webStorage({ storage: area, locks: fakeLocks() })
-    await expect(storage.read()).rejects.toThrow(/localStorage key "aac.tokens" does not hold valid JSON/)
+    const storage = webStorage({ area, locks: fakeLocks() })
+    await expect(storage.read()).rejects.toThrow(/key "aac.tokens" .* does not hold valid JSON/)
     area.items.set('aac.tokens', '{"access_token": "a"}')
     await expect(storage.read()).rejects.toMatchObject({ code: 'STORAGE_ERROR' })
     expect(area.items.get('aac.tokens')).toBe('{"access_token": "a"}')
@@ -128,43 +176,71 @@ describe('webStorage', () => {
 
   it('never stores an empty token', async () => {
     const area = fakeArea()
-    const storage = webStorage({ storage: area, locks: fakeLocks() })
+    const storage = webStorage({ area, locks: fakeLocks() })
     await storage.write({ accessToken: 'a', refreshToken: 'r' })
     await expect(storage.write({ accessToken: '', refreshToken: 'r2' })).rejects.toThrow(/empty/)
     expect(await storage.read()).toEqual({ accessToken: 'a', refreshToken: 'r' })
   })
 
-  it('turns a full storage into a StorageError that names it', async () => {
+  it('turns a full storage into a StorageError that names where the pair is and what to do', async () => {
     const area = fakeArea()
-    area.setItem = () => {
+    area.set = async () => {
       throw new DOMException('quota', 'QuotaExceededError')
     }
-    const storage = webStorage({ storage: area, locks: fakeLocks() })
-    await expect(storage.write({ accessToken: 'a', refreshToken: 'r' })).rejects.toThrow(
-      /localStorage key "aac.tokens" \(QuotaExceededError\)/,
+    const storage = webStorage({
+      area: Object.assign(area, { describe: (key: string) => `db › "${key}"` }),
+      locks: fakeLocks(),
+    })
+    const error = await storage
+      .write({ accessToken: 'a', refreshToken: 'r' })
+      .catch((reason: unknown) => reason)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ code: 'STORAGE_ERROR', location: 'db › "aac.tokens"' })
+    expect((error as Error).message).toMatch(
+      /^Could not save the tokens to db › "aac.tokens" \(QuotaExceededError\): .*full.*clear other data/,
     )
+  })
+
+  it('says what to do when the browser refuses IndexedDB (private mode, blocked site data)', async () => {
+    const area = fakeArea()
+    area.get = async () => {
+      throw new DOMException('denied', 'InvalidStateError')
+    }
+    const storage = webStorage({ area, locks: fakeLocks() })
+    await expect(storage.read()).rejects.toThrow(
+      /^Could not read the tokens from .* \(InvalidStateError\): .*private browsing.*Allow site data/,
+    )
+  })
+
+  it('says which tabs to close when an old connection blocks the database', async () => {
+    const area = fakeArea()
+    area.get = async () => {
+      throw new DOMException('blocked', 'BlockedError')
+    }
+    const storage = webStorage({ area, locks: fakeLocks() })
+    await expect(storage.read()).rejects.toThrow(/\(BlockedError\): .*close the other tabs of this site/)
   })
 
   it('gives up waiting for a lock another tab holds with LOCK_TIMEOUT', async () => {
     const area = fakeArea()
     const locks = fakeLocks()
     let unblock!: () => void
-    const held = webStorage({ storage: area, locks }).withLock(
+    const held = webStorage({ area, locks }).withLock(
       () =>
         new Promise<void>((resolve) => {
           unblock = resolve
         }),
     )
-    const waiting = webStorage({ storage: area, locks, lockTimeoutMs: 50 }).withLock(async () => 'never')
+    const waiting = webStorage({ area, locks, lockTimeoutMs: 50 }).withLock(async () => 'never')
     await expect(waiting).rejects.toMatchObject({ name: 'StorageError', code: 'LOCK_TIMEOUT' })
     unblock()
     await held
     // The timed-out waiter must not block later callers.
-    expect(await webStorage({ storage: area, locks }).withLock(async () => 'next')).toBe('next')
+    expect(await webStorage({ area, locks }).withLock(async () => 'next')).toBe('next')
   })
 
   it("reports a timeout thrown by the caller's work as that error, not as a lock wait", async () => {
-    const storage = webStorage({ storage: fakeArea(), locks: fakeLocks(), lockTimeoutMs: 20 })
+    const storage = webStorage({ area: fakeArea(), locks: fakeLocks(), lockTimeoutMs: 20 })
     // The lock is granted at once; the work outlives lockTimeoutMs, then fails with a TimeoutError of its own.
     const work = async () => {
       await new Promise((resolve) => setTimeout(resolve, 60))
