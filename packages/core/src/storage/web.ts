@@ -1,4 +1,12 @@
 import { StorageError } from '../errors.ts'
+import type {
+  IdbDatabase,
+  IdbFactory,
+  IdbObjectStore,
+  IdbRequest,
+  IdbTransaction,
+  IdbTransactionMode,
+} from './idb-types.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
 /**
@@ -45,7 +53,7 @@ export interface IndexedDbAreaOptions {
   /** The object store holding the values, created on first use (default `tokens`). */
   store?: string
   /** The IndexedDB factory (default `globalThis.indexedDB`). */
-  indexedDB?: IDBFactory
+  indexedDB?: IdbFactory
 }
 
 /** A {@link WebStorageArea} in IndexedDB, which can also delete a key. */
@@ -160,9 +168,9 @@ export function indexedDbArea(options: IndexedDbAreaOptions = {}): IndexedDbArea
   const database = options.database ?? 'aac'
   const store = options.store ?? 'tokens'
   const factory = options.indexedDB ?? defaultIndexedDb()
-  let connection: Promise<IDBDatabase> | undefined
+  let connection: Promise<IdbDatabase> | undefined
 
-  const connect = (): Promise<IDBDatabase> => {
+  const connect = (): Promise<IdbDatabase> => {
     if (connection) return connection
     const opening = openWithStore(factory, database, store).then((db) => {
       const forget = () => {
@@ -185,10 +193,10 @@ export function indexedDbArea(options: IndexedDbAreaOptions = {}): IndexedDbArea
   }
 
   const run = async <T>(
-    mode: IDBTransactionMode,
-    body: (objects: IDBObjectStore) => IDBRequest<T>,
+    mode: IdbTransactionMode,
+    body: (objects: IdbObjectStore) => IdbRequest<T>,
   ): Promise<T> => {
-    let transaction: IDBTransaction
+    let transaction: IdbTransaction
     try {
       transaction = begin(await connect(), store, mode)
     } catch (error) {
@@ -226,7 +234,7 @@ export function indexedDbArea(options: IndexedDbAreaOptions = {}): IndexedDbArea
   }
 }
 
-function begin(db: IDBDatabase, store: string, mode: IDBTransactionMode): IDBTransaction {
+function begin(db: IdbDatabase, store: string, mode: IdbTransactionMode): IdbTransaction {
   // 'strict': complete only once the data is on disk (the default in Chromium is 'relaxed').
   return mode === 'readwrite'
     ? db.transaction(store, mode, { durability: 'strict' })
@@ -234,10 +242,10 @@ function begin(db: IDBDatabase, store: string, mode: IDBTransactionMode): IDBTra
 }
 
 /** Opens `database`, adding `store` with a version upgrade when another store of the same database exists. */
-async function openWithStore(factory: IDBFactory, database: string, store: string): Promise<IDBDatabase> {
+async function openWithStore(factory: IdbFactory, database: string, store: string): Promise<IdbDatabase> {
   let version: number | undefined
   for (let attempt = 0; ; attempt++) {
-    let db: IDBDatabase
+    let db: IdbDatabase
     try {
       db = await open(factory, database, store, version)
     } catch (error) {
@@ -252,7 +260,7 @@ async function openWithStore(factory: IDBFactory, database: string, store: strin
   }
 }
 
-function open(factory: IDBFactory, database: string, store: string, version?: number): Promise<IDBDatabase> {
+function open(factory: IdbFactory, database: string, store: string, version?: number): Promise<IdbDatabase> {
   return new Promise((resolve, reject) => {
     let blocked = false
     const request = version === undefined ? factory.open(database) : factory.open(database, version)
@@ -290,10 +298,10 @@ function hint(error: unknown): string {
   }
 }
 
-function defaultIndexedDb(): IDBFactory {
-  let factory: IDBFactory | undefined
+function defaultIndexedDb(): IdbFactory {
+  let factory: IdbFactory | undefined
   try {
-    factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB
+    factory = (globalThis as { indexedDB?: IdbFactory }).indexedDB
   } catch (error) {
     // Some browsers throw a SecurityError here on opaque origins and when the user blocks site data.
     throw new StorageError(
