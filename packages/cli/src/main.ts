@@ -140,6 +140,13 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(EXIT.INTERRUPTED)
     controller.abort()
+    // Still here shortly after: a token request was already sent, and its answer holds the only copy of the
+    // new pair. Say why we wait instead of looking hung. (unref: a prompt exit never prints it.)
+    setTimeout(() => {
+      process.stderr.write(
+        'aac: finishing the token refresh already sent, so that its new pair is saved (Ctrl-C again to quit now)\n',
+      )
+    }, 500).unref()
   }
   process.on('SIGINT', onSignal)
   // `aac api … | head` closes the pipe early: that is not an error worth a stack trace.

@@ -43,6 +43,7 @@ describe('the aac bin', () => {
     child.kill('SIGINT')
     expect(await exited).toBe(130)
     expect(stderr).toMatch(/\[ABORTED\]/)
+    expect(stderr).toContain('finishing the token refresh already sent')
     await expect(access(lock)).rejects.toThrow()
     // Dropping the answer would have lost the chain: the server spent the old refresh token.
     const after = JSON.parse(await readFile(join(dir, 'creds.json'), 'utf8')) as { refresh_token: string }
