@@ -122,26 +122,20 @@ function browserStep(): Step {
         const page = await browser.newPage()
         await page.goto(server.url)
         await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 30_000 })
-        // biome-ignore lint/performance/useDomNodeTextContent: innerText keeps the rendered line breaks
-        const text = await page.evaluate(
-          () => document.querySelector('main')?.innerText ?? document.body.innerText,
-        )
         const ready = (await page.getAttribute('body', 'data-state')) === 'ready'
-        const lines = text
-          .split('\n')
-          .map((line) => line.trim())
-          .filter((line) => line !== '')
-        // The page shows label and value on lines of their own: print them as "label: value".
-        const labels = ['Tier', 'Members', 'Custom URL', 'Created', 'Expires in', 'Last rotation']
-        const shown = ready
+        const field = async (id: string) => ((await page.textContent(`#${id}`)) ?? '').trim()
+        const fields: Array<[string, string]> = ready
           ? [
-              `workspace: ${lines[lines.indexOf('WORKSPACE') + 1]}`,
-              ...labels.flatMap((label) => {
-                const at = lines.indexOf(label)
-                return at >= 0 ? [`${label.toLowerCase()}: ${lines[at + 1]}`] : []
-              }),
+              ['workspace', 'workspace-name'],
+              ['tier', 'workspace-tier'],
+              ['members', 'workspace-members'],
+              ['custom url', 'workspace-url'],
+              ['created', 'workspace-created'],
+              ['token expires in', 'token-expires'],
+              ['last rotation', 'token-rotated'],
             ]
-          : lines.slice(0, 8)
+          : [['error', 'error-message']]
+        const shown = await Promise.all(fields.map(async ([label, id]) => `${label}: ${await field(id)}`))
         return { code: ready ? 0 : 1, output: `page at ${server.url}\n${shown.join('\n')}\n` }
       } finally {
         await browser.close()

@@ -1,10 +1,11 @@
 // Shared by the integration tests: a fake cloud plus a temporary config folder, and child-process runners.
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type FakeCloud, type FakeCloudOptions, startFakeCloud } from '@aac/fake-cloud'
+import { expect } from 'vitest'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -85,4 +86,23 @@ export function run(
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })
     })
   })
+}
+
+/** Every file of a folder and its content: compared before and after a run that must change nothing. */
+export async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {}
+  for (const name of (await readdir(dir)).sort()) files[name] = await readFile(join(dir, name), 'utf8')
+  return files
+}
+
+/**
+ * What every run on an expired token must leave behind, however many programs ran: exactly one refresh, no
+ * refresh token spent twice, `apiRequests` calls, a live refresh token in creds.json, and no lock, temp or
+ * corrupt file beside it.
+ */
+export async function expectOneSafeRotation(ws: Workspace, apiRequests: number): Promise<void> {
+  expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0, apiRequests })
+  const saved = JSON.parse(await ws.readCreds()) as { refresh_token: string }
+  expect(ws.cloud.isRefreshTokenValid(saved.refresh_token)).toBe(true)
+  expect((await readdir(ws.dir)).sort()).toEqual(['aac_url.txt', 'client_id.txt', 'creds.json'])
 }

@@ -1,11 +1,11 @@
 // examples/node/get_workspace.ts run as a user runs it (tsx, a real process), against the fake cloud.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findConfigDir } from '@aac/core/fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nodeExample } from '../../scripts/runtimes.ts'
-import { fakeWorkspace, ROOT, run, type Workspace } from '../helpers.ts'
+import { expectOneSafeRotation, fakeWorkspace, ROOT, run, snapshot, type Workspace } from '../helpers.ts'
 
 let ws: Workspace | undefined
 afterEach(async () => {
@@ -16,12 +16,6 @@ afterEach(async () => {
 function runExample(dir: string, extraEnv: NodeJS.ProcessEnv = {}, cwd = ROOT) {
   const { command, args } = nodeExample(ROOT)
   return run(command, args, { env: { AAC_CONFIG_DIR: dir, ...extraEnv }, cwd })
-}
-
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {}
-  for (const name of await readdir(dir)) files[name] = await readFile(join(dir, name), 'utf8')
-  return files
 }
 
 describe('examples/node/get_workspace.ts', () => {
@@ -45,16 +39,7 @@ describe('examples/node/get_workspace.ts', () => {
       expect(result.code).toBe(0)
       expect(JSON.parse(result.stdout)).toMatchObject({ id: 31429 })
     }
-    expect(ws.cloud.stats()).toMatchObject({
-      refreshes: 1,
-      reuseDetected: 0,
-      invalidGrants: 0,
-      apiRequests: 8,
-    })
-    const saved = JSON.parse(await ws.readCreds()) as { refresh_token: string }
-    expect(ws.cloud.isRefreshTokenValid(saved.refresh_token)).toBe(true)
-    // No lock file, temp file or corrupt copy left behind.
-    expect((await readdir(dir)).sort()).toEqual(['aac_url.txt', 'client_id.txt', 'creds.json'])
+    await expectOneSafeRotation(ws, 8)
   })
 
   it('finds the config in an ancestor of the working directory when AAC_CONFIG_DIR is unset', async () => {

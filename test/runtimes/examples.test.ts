@@ -4,7 +4,7 @@ import { access, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { bunExample, denoExample, type ExampleRun } from '../../scripts/runtimes.ts'
-import { fakeWorkspace, ROOT, run, type Workspace } from '../helpers.ts'
+import { fakeWorkspace, ROOT, run, snapshot, type Workspace } from '../helpers.ts'
 
 const FILES = ['aac_url.txt', 'client_id.txt', 'creds.json']
 
@@ -26,13 +26,6 @@ afterAll(async () => {
     await expect(access(join(ROOT, dir, 'deno.lock'))).rejects.toMatchObject({ code: 'ENOENT' })
   }
 })
-
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const entries = await Promise.all(
-    FILES.map(async (f) => [f, await readFile(join(dir, f), 'utf8')] as const),
-  )
-  return Object.fromEntries(entries)
-}
 
 function start(example: ExampleRun, dir: string) {
   return run(example.command, example.args, { env: { AAC_CONFIG_DIR: dir, NO_COLOR: '1' } })
