@@ -1,7 +1,51 @@
-/** The token pair as the library holds it. The file adapter stores it as `{access_token, refresh_token}`. */
+/**
+ * The token pair as the library holds it. The file adapter stores it as `{access_token, refresh_token}` and
+ * keeps {@link PairMeta} beside it under an `"aac"` key, which Alteryx's own scripts ignore (and drop when they
+ * rewrite the file, which is right: what it says belongs to the pair it was written with).
+ */
 export interface StoredTokens {
   readonly accessToken: string
   readonly refreshToken: string
+  /** What the programs sharing the store learnt about this pair. Stores keep it with the pair, as given. */
+  readonly meta?: PairMeta | undefined
+}
+
+/**
+ * Knowledge that must outlive the process that learnt it, because the next program needs it to avoid spending
+ * a refresh token twice or refreshing for nothing. Plain JSON: any store can keep it.
+ */
+export interface PairMeta {
+  /**
+   * The token server's clock minus this machine's, in ms, learnt from a token response. Without it, every new
+   * process on a machine whose clock is minutes off would judge a fresh token stale and refresh again.
+   */
+  readonly clockOffsetMs?: number | undefined
+  /** A refresh of this pair whose outcome was never saved: see {@link RefreshRecord}. */
+  readonly refresh?: RefreshRecord | undefined
+}
+
+/**
+ * Written with the pair just before its refresh token is sent, and dropped when the new pair is saved. Found
+ * later, it means the request may have reached the server (which then spent the refresh token) and its answer
+ * was lost: the program was killed, the connection dropped after sending, or the server failed mid-way.
+ */
+export interface RefreshRecord {
+  /** When the request was sent (ISO 8601). */
+  readonly at: string
+  /** The program that sent it: `aac token`, `get_workspace.ts`, `deno`… */
+  readonly program: string
+  readonly pid?: number | undefined
+  readonly host?: string | undefined
+  /**
+   * `sent`: the request was sent and nothing more is known (the sender may have been killed);
+   * `uncertain`: the sender saw a failure that leaves open whether the server spent the token (`detail` says
+   * which); `spent`: the server is known to have spent it (it answered, but with nothing that could be kept).
+   */
+  readonly state: 'sent' | 'uncertain' | 'spent'
+  /** A token-free reason for `uncertain` and `spent`: `connection reset after sending`, `HTTP 502`… */
+  readonly detail?: string | undefined
+  /** Identifies the refresh token this record is about (a short hash, never the token): a record about another token is void. */
+  readonly tokenId: string
 }
 
 export interface WithLockOptions {
@@ -12,11 +56,18 @@ export interface WithLockOptions {
 /**
  * Where tokens live. Adapters are small factories returning plain objects (memory, file, browser, your own).
  *
- * The token manager relies on three promises:
- * - `read` returns the last pair written by anyone sharing the store, never a half-written one;
- * - `write` replaces the pair atomically for every reader;
+ * The contract every store keeps (one contract test suite checks it for each):
+ * - `read` returns the last pair written by anyone sharing the store, never a half-written one, with its `meta`;
+ * - `write` replaces the pair (and its `meta`, dropping any it is not given) atomically for every reader, and
+ *   throws rather than pretend: a write that may not have landed is an error;
  * - `withLock` runs `fn` while no other holder of the same store (in this process or any other program) runs
  *   its own `fn`. The token manager re-reads the store inside it, so a rotation by another program is seen.
+ *
+ * Timing rule (see `lockTiming`): a holder keeps the lock at most for the refresh budget (40 s by default) plus
+ * a little I/O. A store must therefore let a waiter wait at least `budget + margin` before giving up, and may
+ * take a lock over as stale only after more than `budget + margin` (or at once when its owner is provably
+ * dead). With a shorter wait, waiters fail while the holder is still rotating; with a shorter stale age, two
+ * programs refresh at once.
  */
 export interface TokenStorage {
   /** Where the tokens are kept, for messages: a file path, `memory`, `localStorage key "aac.tokens"`. */
@@ -30,7 +81,9 @@ export interface TokenStorage {
   withLock<T>(fn: () => Promise<T>, options?: WithLockOptions): Promise<T>
   /**
    * Last resort after a rotation whose pair `write` could not store: the old refresh token is already dead, so
-   * keep the new pair somewhere the user can find it. Returns where it went. Optional.
+   * keep the new pair somewhere the user can find it. Returns where it went. Optional. A store that has one
+   * must also find it again: `read` under the lock returns a recovered pair newer than the stored one, and
+   * the next `write` completes the save and removes the copy.
    */
   saveRecovery?(tokens: StoredTokens): Promise<string>
 }

@@ -1,0 +1,51 @@
+/**
+ * Alteryx's own example scripts save whatever the token endpoint answers, so after one failed refresh their
+ * creds.json holds `{"error": "invalid_grant", "error_description": …}` instead of a pair. Read as "a file
+ * without an access token", that would send the user looking for a typo; it is a lost chain.
+ */
+
+import { apiTokensPage } from './regions.ts'
+
+/**
+ * True when a parsed creds.json is an OAuth error answer (RFC 6749 §5.2) rather than a token pair.
+ *
+ * @example
+ * isTokenErrorBody({ error: 'invalid_grant', error_description: 'Refresh token was revoked' }) // true
+ */
+export function isTokenErrorBody(record: Record<string, unknown>): boolean {
+  return (
+    typeof record['error'] === 'string' &&
+    typeof record['access_token'] !== 'string' &&
+    typeof record['refresh_token'] !== 'string'
+  )
+}
+
+/**
+ * The message for {@link isTokenErrorBody}: what happened, that the chain is lost, and where to get a new pair.
+ * Quotes only the OAuth error code, and only when it is one of the codes the standard defines.
+ */
+export function tokenErrorBodyMessage(
+  file: string,
+  record: Record<string, unknown>,
+  region: string | undefined,
+): string {
+  const code = record['error']
+  const named = typeof code === 'string' && STANDARD_CODES.has(code) ? ` ("error": "${code}")` : ''
+  return (
+    `${file} holds a token endpoint's error answer${named} instead of a token pair: a program that saves ` +
+    'whatever the token endpoint answers (such as Alteryx’s own example scripts) wrote it over the pair after a ' +
+    `failed refresh, so the refresh token it held is lost. Generate a new pair at ${apiTokensPage(region)} ` +
+    `("+ Generate") and paste both tokens into ${file} as {"access_token": "...", "refresh_token": "..."}.`
+  )
+}
+
+const STANDARD_CODES = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+])
