@@ -30,17 +30,36 @@ export function regionOfHost(hostname: string): string | undefined {
 }
 
 /**
- * 127.0.0.0/8, ::1 and localhost: where the fake cloud and local test servers live.
+ * True only for literal loopback addresses and the exact name `localhost`: 127.0.0.0/8, ::1 in any spelling
+ * (`[::1]`, `[0:0:0:0:0:0:0:1]`) and IPv4-mapped `::ffff:127.x.x.x`. Where the fake cloud and local test
+ * servers live, and the only hosts plain http is allowed for (aac_url.txt, the token endpoint).
+ *
+ * A name under `.localhost` (`x.localhost`) is not trusted: whatever resolves it (a hosts file, a DNS
+ * server, a proxy) may point it anywhere, and the refresh token would follow. Neither is `localhost.`.
+ *
+ * Takes a URL's `hostname` (already normalised by the URL parser) or a bare host or socket address.
  *
  * @example
  * isLoopbackHost('127.0.0.1') // true
+ * isLoopbackHost('[0:0:0:0:0:0:0:1]') // true
+ * isLoopbackHost('x.localhost') // false
  * isLoopbackHost('api.us1.alteryxcloud.com') // false
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return (
-    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
-  )
+  const host = hostname.toLowerCase()
+  if (host === 'localhost') return true
+  const ipv4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
+  if (ipv4) return ipv4.slice(1).every((part) => Number(part) <= 255)
+  const ipv6 = /^\[(.*)\]$/.exec(host)?.[1] ?? host
+  if (!ipv6.includes(':') || !/^[0-9a-f:.]+$/.test(ipv6)) return false
+  // The URL parser writes every IPv6 spelling the same way: [::1], and [::ffff:7f00:1] for ::ffff:127.0.0.1.
+  let canonical: string
+  try {
+    canonical = new URL(`http://[${ipv6}]/`).hostname
+  } catch {
+    return false
+  }
+  return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical)
 }
 
 /** Paths served by the direct host (`https://us1.alteryxcloud.com`); every other path goes to the API gateway. */
