@@ -3,7 +3,9 @@
  * entries: vitest here, `deno test` and `bun test` later. Only `node:assert/strict`, which all three provide.
  */
 import assert from 'node:assert/strict'
-import type { StoredTokens, TokenStorage } from '../src/storage/types.ts'
+import type { PairMeta, RefreshRecord, StoredTokens, TokenStorage } from '../src/storage/types.ts'
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** The one thing the suite needs from a test runner. */
 export interface ContractHarness {
@@ -26,6 +28,17 @@ export interface ContractSubject {
 
 const PAIR_A: StoredTokens = { accessToken: 'access-a', refreshToken: 'refresh-a' }
 const PAIR_B: StoredTokens = { accessToken: 'access-b', refreshToken: 'refresh-b' }
+/** Every field a refresh record can carry, as the token manager writes it just before it sends a refresh. */
+const SENT: RefreshRecord = {
+  at: '2025-01-31T12:00:00.000Z',
+  program: 'aac token',
+  pid: 4242,
+  host: 'build-box',
+  state: 'uncertain',
+  detail: 'connection reset after sending',
+  tokenId: 'a1b2c3d4',
+}
+const WITH_META: StoredTokens = { ...PAIR_A, meta: { clockOffsetMs: -600_000, refresh: SENT } }
 
 /**
  * Registers the contract cases for one adapter. `make` must return a fresh, isolated store each time.
@@ -76,11 +89,44 @@ export function storageContract(
     assert.deepEqual(await storage.read(), PAIR_B)
   })
 
+  test('write then read round-trips the pair with its meta', async (storage) => {
+    await storage.write(WITH_META)
+    assert.deepEqual(await storage.read(), WITH_META)
+    // A record without its optional fields, and a clock offset alone.
+    const bare: RefreshRecord = { at: SENT.at, program: 'deno', state: 'sent', tokenId: 'ffff0000' }
+    await storage.write({ ...PAIR_B, meta: { refresh: bare } })
+    assert.deepEqual(await storage.read(), { ...PAIR_B, meta: { refresh: bare } })
+    await storage.write({ ...PAIR_B, meta: { clockOffsetMs: 1500 } })
+    assert.deepEqual(await storage.read(), { ...PAIR_B, meta: { clockOffsetMs: 1500 } })
+  })
+
+  test('a write without meta (or with an empty one) drops the stored meta', async (storage) => {
+    await storage.write(WITH_META)
+    await storage.write(PAIR_B)
+    const read = await storage.read()
+    assert.deepEqual(read, PAIR_B)
+    assert.equal(read !== undefined && 'meta' in read, false, 'read() returned a meta key')
+    await storage.write(WITH_META)
+    await storage.write({ ...PAIR_B, meta: {} })
+    assert.deepEqual(await storage.read(), PAIR_B)
+  })
+
   test('read returns plain values, not a live view of what was written', async (storage) => {
     const pair = { accessToken: 'access-c', refreshToken: 'refresh-c' }
     await storage.write(pair)
     pair.accessToken = 'changed after write'
     assert.deepEqual(await storage.read(), { accessToken: 'access-c', refreshToken: 'refresh-c' })
+    const refresh: Mutable<RefreshRecord> = { ...SENT }
+    const meta: Mutable<PairMeta> = { clockOffsetMs: 5, refresh }
+    await storage.write({ ...PAIR_A, meta })
+    meta.clockOffsetMs = 6
+    refresh.state = 'spent'
+    const expected = { ...PAIR_A, meta: { clockOffsetMs: 5, refresh: SENT } }
+    const read = await storage.read()
+    assert.deepEqual(read, expected)
+    // Nor is it a live view of the store: changing what read() returned changes nothing stored.
+    ;(read?.meta?.refresh as Mutable<RefreshRecord>).state = 'spent'
+    assert.deepEqual(await storage.read(), expected)
   })
 
   test(`withLock is exclusive: ${concurrency} concurrent read-increment-writes`, async (storage) => {

@@ -93,6 +93,67 @@ describe('fileStorage', () => {
     })
   })
 
+  it('keeps the pair\'s meta under one "aac" key, replaced wholesale, other keys kept', async () => {
+    await writeFile(creds, JSON.stringify({ note: 'mine', access_token: 'old', refresh_token: 'old' }))
+    const storage = fileStorage({ path: creds })
+    const refresh = {
+      at: '2025-01-31T12:00:00.000Z',
+      program: 'aac token',
+      pid: 1,
+      host: 'box',
+      state: 'sent',
+      tokenId: 'abcd1234',
+    } as const
+    await storage.write({ ...pair, meta: { clockOffsetMs: -600_000, refresh } })
+    expect(JSON.parse(await readFile(creds, 'utf8'))).toEqual({
+      note: 'mine',
+      access_token: 'access-1',
+      refresh_token: 'refresh-1',
+      aac: {
+        clock_offset_ms: -600_000,
+        refresh: {
+          at: refresh.at,
+          program: 'aac token',
+          pid: 1,
+          host: 'box',
+          state: 'sent',
+          token_id: 'abcd1234',
+        },
+      },
+    })
+    // Wholesale: a new meta does not inherit the old record.
+    await storage.write({ ...pair, meta: { clockOffsetMs: 20 } })
+    expect(JSON.parse(await readFile(creds, 'utf8')).aac).toEqual({ clock_offset_ms: 20 })
+    await storage.write(pair)
+    expect(JSON.parse(await readFile(creds, 'utf8'))).toEqual({
+      note: 'mine',
+      access_token: 'access-1',
+      refresh_token: 'refresh-1',
+    })
+  })
+
+  it('ignores a malformed "aac" value: the pair still reads, the bad parts are left out', async () => {
+    const cases: Array<[unknown, unknown]> = [
+      ['garbage', undefined],
+      [[1, 2], undefined],
+      [{ clock_offset_ms: 'soon' }, undefined],
+      [
+        { clock_offset_ms: 7, refresh: { at: 'x', program: 'p', state: 'exploded', token_id: 't' } },
+        { clockOffsetMs: 7 },
+      ],
+      [
+        { refresh: { at: 'x', program: 'p', state: 'sent', token_id: 't', pid: 'one' } },
+        { refresh: { at: 'x', program: 'p', state: 'sent', tokenId: 't' } },
+      ],
+    ]
+    for (const [aac, meta] of cases) {
+      await writeFile(creds, JSON.stringify({ access_token: 'a', refresh_token: 'r', aac }))
+      const read = await fileStorage({ path: creds }).read()
+      expect(read).toEqual({ accessToken: 'a', refreshToken: 'r', ...(meta ? { meta } : {}) })
+      if (!meta) expect(read && 'meta' in read).toBe(false)
+    }
+  })
+
   it('reads files with a BOM, CRLF line ends and surrounding whitespace', async () => {
     await writeFile(creds, '\uFEFF\r\n  {\r\n  "access_token": "a",\r\n  "refresh_token": "r"\r\n}\r\n\r\n')
     expect(await fileStorage({ path: creds }).read()).toEqual({ accessToken: 'a', refreshToken: 'r' })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { ConfigError, StorageError } from '../errors.ts'
 import { sleep } from '../internal/sleep.ts'
+import { META_KEY, metaFromJson, metaToJson } from '../storage/meta-json.ts'
 import type { StoredTokens, TokenStorage, WithLockOptions } from '../storage/types.ts'
 import { writeFileAtomic } from './atomic-write.ts'
 import { errorCode } from './error-code.ts'
@@ -198,7 +199,9 @@ function toTokens(path: string, value: unknown): StoredTokens {
         'and paste the access token and the refresh token into it.',
     )
   }
-  return { accessToken, refreshToken }
+  // Metadata that does not parse is ignored: it only ever helps, and the pair beside it is fine.
+  const meta = metaFromJson(record[META_KEY])
+  return { accessToken, refreshToken, ...(meta && { meta }) }
 }
 
 function isPlaceholder(value: string): boolean {
@@ -240,10 +243,14 @@ async function writeTokens(path: string, tokens: StoredTokens): Promise<void> {
       { location: path },
     )
   }
+  // The metadata belongs to the pair it was written with: replaced wholesale, removed when there is none.
+  const { [META_KEY]: _old, ...kept } = await existingObject(path)
+  const meta = metaToJson(tokens.meta)
   const content = {
-    ...(await existingObject(path)),
+    ...kept,
     access_token: tokens.accessToken,
     refresh_token: tokens.refreshToken,
+    ...(meta && { [META_KEY]: meta }),
   }
   try {
     await writeFileAtomic(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })

@@ -1,25 +1,26 @@
 import { createMutex } from '../internal/mutex.ts'
 import { abortReason } from '../internal/sleep.ts'
+import { normalizeMeta } from './meta-json.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
 /**
  * Keeps the pair in memory: for tests, short-lived jobs that get their tokens from elsewhere, and servers that
  * persist tokens themselves. The lock is an in-process mutex: share one memoryStorage between clients, not
- * between programs.
+ * between programs. The pair's `meta` is kept as the other stores keep it (well-formed fields only).
  *
  * @example
  * const storage = memoryStorage({ accessToken, refreshToken })
  */
 export function memoryStorage(initial?: StoredTokens): TokenStorage {
-  let current = initial
+  let current = initial && copy(initial)
   const mutex = createMutex()
   return {
     location: 'memory',
     async read() {
-      return current
+      return current && copy(current)
     },
     async write(tokens) {
-      current = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }
+      current = copy(tokens)
     },
     withLock(fn, { signal } = {}) {
       if (!signal) return mutex.run(fn)
@@ -43,4 +44,10 @@ export function memoryStorage(initial?: StoredTokens): TokenStorage {
       })
     },
   }
+}
+
+/** A plain copy: what `read` returns is never a live view of what was written, nor of what was read before. */
+function copy(tokens: StoredTokens): StoredTokens {
+  const meta = normalizeMeta(tokens.meta)
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, ...(meta && { meta }) }
 }

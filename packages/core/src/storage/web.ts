@@ -1,4 +1,5 @@
 import { StorageError } from '../errors.ts'
+import { LOCK_TIMING } from '../lock-timing.ts'
 import type {
   IdbDatabase,
   IdbFactory,
@@ -7,6 +8,7 @@ import type {
   IdbTransaction,
   IdbTransactionMode,
 } from './idb-types.ts'
+import { META_KEY, metaFromJson, metaToJson } from './meta-json.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
 /**
@@ -43,7 +45,12 @@ export interface WebStorageOptions {
   locks?: WebLocks
   /** The Web Lock every tab sharing `key` takes before a refresh (default `aac.tokens.lock:<key>`). */
   lockName?: string
-  /** How long `withLock` waits for another tab before a `LOCK_TIMEOUT` StorageError (default 30 s). */
+  /**
+   * How long `withLock` waits for another tab before a `LOCK_TIMEOUT` StorageError. Default
+   * `LOCK_TIMING.waitMs` (50 s): the refresh budget plus a margin, so a tab outlasts another that uses its whole
+   * refresh budget (the rule in `TokenStorage`'s doc comment). A browser releases a closed tab's lock itself,
+   * so there is no stale age to set.
+   */
   lockTimeoutMs?: number
 }
 
@@ -91,7 +98,7 @@ const PAIR_SHAPE = '{"access_token": "...", "refresh_token": "..."}'
 export function webStorage(options: WebStorageOptions = {}): TokenStorage {
   const key = options.key ?? 'aac.tokens'
   const lockName = options.lockName ?? `aac.tokens.lock:${key}`
-  const lockTimeoutMs = options.lockTimeoutMs ?? 30_000
+  const lockTimeoutMs = options.lockTimeoutMs ?? LOCK_TIMING.waitMs
   const area = options.area ?? indexedDbArea()
   const locks = options.locks ?? defaultLocks()
   const location = area.describe?.(key) ?? `key "${key}" of the area given to webStorage()`
@@ -122,7 +129,12 @@ export function webStorage(options: WebStorageOptions = {}): TokenStorage {
           { location },
         )
       }
-      const text = JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken })
+      const meta = metaToJson(tokens.meta)
+      const text = JSON.stringify({
+        access_token: tokens.accessToken,
+        refresh_token: tokens.refreshToken,
+        ...(meta && { [META_KEY]: meta }),
+      })
       try {
         await area.set(key, text)
       } catch (error) {
@@ -354,7 +366,8 @@ function parsePair(text: string, location: string): StoredTokens {
       { location },
     )
   }
-  return { accessToken, refreshToken }
+  const meta = metaFromJson(record[META_KEY])
+  return { accessToken, refreshToken, ...(meta && { meta }) }
 }
 
 function isToken(value: unknown): value is string {
