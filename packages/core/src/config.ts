@@ -3,7 +3,9 @@
  * from disk lives in `./fs.ts`. Each bad input gets its own message that names the file and the fix.
  */
 
+import { isTokenErrorBody, tokenErrorBodyMessage } from './creds-error-body.ts'
 import { ConfigError } from './errors.ts'
+import { isTokenShaped } from './internal/redact.ts'
 import { decodeAccessToken } from './jwt.ts'
 import { apiProjectsPage, apiTokensPage, isLoopbackHost, regionOfHost } from './regions.ts'
 import type { StoredTokens } from './storage/types.ts'
@@ -31,8 +33,17 @@ export function cleanText(text: string): string {
   return text.replace(/^\uFEFF/, '').trim()
 }
 
+/** `scheme://user:password@` or `user:password@` before the host: never quoted back. */
+const USERINFO = /^(?:[a-z][a-z\d+.-]*:\/\/)?[^/?#\s]*@/i
+/** `host`, `host:port` or `host/`, without a scheme (the URL parser would take `host:` for one). */
+const BARE_HOST = /^(?:(?:[\w-]+\.)+[\w-]+(?::\d+)?|[\w-]+:\d+)\/?$/
+
 /**
  * Parses aac_url.txt: the API base URL.
+ *
+ * Plain http is accepted only for loopback addresses and the name `localhost` (see {@link isLoopbackHost}), the
+ * same rule as for the token endpoint. Messages quote the file's text only when it does not look like a token,
+ * and never quote a user name or password.
  *
  * @example
  * parseApiUrl('https://api.eu1.alteryxcloud.com/\r\n') // { apiUrl: 'https://api.eu1.alteryxcloud.com', directUrl: 'https://eu1.alteryxcloud.com', region: 'eu1' }
@@ -42,47 +53,80 @@ export function parseApiUrl(
   file = DEFAULT_FILE_NAMES.aacUrl,
 ): Pick<AacConfig, 'apiUrl' | 'directUrl' | 'region'> {
   const value = cleanText(text)
+  const example = `for example ${EXAMPLE_URL} (the address you see in the browser, with "api." in front)`
   if (value === '') {
+    throw new ConfigError('CONFIG_INVALID', file, `${file} is empty: put your API URL in it, ${example}.`)
+  }
+  if (isTokenShaped(value)) {
     throw new ConfigError(
       'CONFIG_INVALID',
       file,
-      `${file} is empty: put your API URL in it, for example ${EXAMPLE_URL} (the address you see in the browser, with "api." in front).`,
+      `${file} holds something that looks like a token (its text is not shown, so that the token stays secret): tokens belong in creds.json, and ${file} must hold only your API URL, ${example}.`,
+    )
+  }
+  if (USERINFO.test(value)) {
+    const clean = withoutUserinfo(value)
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      file,
+      `${file} holds a user name or password before the host (not shown here): remove the user name and password from the URL; the API takes none. ${clean ? `Write ${clean}.` : `It must hold only your API URL, ${example}.`}`,
+    )
+  }
+  if (BARE_HOST.test(value)) {
+    const host = value.replace(/\/$/, '')
+    const scheme = isLoopbackHost(host.replace(/:\d+$/, '')) ? 'http' : 'https'
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      file,
+      `${file} holds ${quote(value)} without https:// in front: write ${scheme}://${apiHost(host)}.`,
     )
   }
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    const guess = /^[\w.-]+\.alteryxcloud\.com\/?$/i.test(value)
-      ? ` Did you mean https://${value.replace(/\/$/, '')}?`
-      : ''
     throw new ConfigError(
       'CONFIG_INVALID',
       file,
-      `${file} does not hold a URL ("${truncate(value)}"): it must be your API URL, for example ${EXAMPLE_URL}.${guess}`,
+      `${file} does not hold a URL (${quote(value)}): it must hold your API URL, ${example}.`,
+    )
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      file,
+      `${file} holds a user name or password before the host (not shown here): remove the user name and password from the URL; the API takes none. Write ${isWebAppHost(url.hostname) ? `https://${apiHost(url.host)}` : url.origin}.`,
     )
   }
   const loopback = isLoopbackHost(url.hostname)
   const host = url.hostname.toLowerCase()
-  const webAppHost = !loopback && /\.alteryxcloud\.com$/.test(host) && !host.startsWith('api.')
-  if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) {
+  const webAppHost = isWebAppHost(host)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    const instead =
+      url.host && /\.alteryxcloud\.com$/.test(host) ? ` Write https://${apiHost(url.host)}.` : ''
     throw new ConfigError(
       'CONFIG_INVALID',
       file,
-      `${file} must use https (found ${url.protocol}//${url.host}): write https://${webAppHost ? 'api.' : ''}${url.host} instead.`,
+      `${file} holds a "${url.protocol}" URL (${quote(value)}), but it must hold the https URL of the Alteryx Cloud API, ${example}.${instead}`,
     )
   }
-  if (
-    url.username ||
-    url.password ||
-    url.search ||
-    url.hash ||
-    (url.pathname !== '/' && url.pathname !== '')
-  ) {
+  if (url.protocol === 'http:' && !loopback) {
+    const port = url.port ? `:${url.port}` : ''
+    const local = /\.alteryxcloud\.com$/.test(host)
+      ? ''
+      : ` Plain http is allowed only for a server on this computer, at localhost, 127.0.0.1 or [::1] (http://localhost${port}); a name such as ${host} may resolve anywhere.`
     throw new ConfigError(
       'CONFIG_INVALID',
       file,
-      `${file} must hold only the base URL, without a path or query (found "${truncate(value)}"): write ${url.origin}.`,
+      `${file} must use https (found http://${url.host}): write https://${apiHost(url.host)} instead.${local}`,
+    )
+  }
+  const apiOrigin = webAppHost ? `https://${apiHost(url.host)}` : url.origin
+  if (url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      file,
+      `${file} must hold only the base URL, without a path or query (found ${quote(value)}): write ${apiOrigin}.`,
     )
   }
   const region = regionOfHost(host)
@@ -90,7 +134,7 @@ export function parseApiUrl(
     throw new ConfigError(
       'CONFIG_INVALID',
       file,
-      `${file} holds ${url.origin}, the web app's address, not the API's: write https://api.${host} (the address you see in the browser, with "api." in front).`,
+      `${file} holds ${url.origin}, ${/^pingauth/.test(host) ? "the token issuer's address" : "the web app's address"}, not the API's: write ${apiOrigin}${regionOfHost(host) && !/^pingauth/.test(host) ? ' (the address you see in the browser, with "api." in front)' : ''}.`,
     )
   }
   const apiUrl = url.origin
@@ -100,7 +144,43 @@ export function parseApiUrl(
 }
 
 /**
- * Parses client_id.txt (or api_project_id.txt): the API project's Client ID.
+ * The API host for an Alteryx Cloud host someone may paste instead: the web app (`us1.alteryxcloud.com`), a
+ * workspace's own address (`acme.us1.alteryxcloud.com`) or the token issuer (`pingauth-eu1.alteryxcloud.com`)
+ * → `api.<region>.alteryxcloud.com`; other hosts as they are. Keeps a port.
+ */
+function apiHost(hostAndPort: string): string {
+  const [, name = hostAndPort, port = ''] = /^(.*?)(:\d+)?$/.exec(hostAndPort) ?? []
+  const host = name.toLowerCase()
+  if (!isWebAppHost(host)) return hostAndPort
+  const region =
+    /^(?:[\w-]+\.)?([a-z]{2}\d+)\.alteryxcloud\.com$/.exec(host)?.[1] ??
+    (/^pingauth(?:-[a-z]{2}\d+)?\.alteryxcloud\.com$/.test(host) ? regionOfHost(host) : undefined)
+  return `${region ? `api.${region}.alteryxcloud.com` : `api.${host}`}${port}`
+}
+
+/** An Alteryx Cloud host that is not the API gateway: the web app, a workspace address, the issuer… */
+function isWebAppHost(host: string): boolean {
+  return /\.alteryxcloud\.com$/.test(host) && !host.startsWith('api.')
+}
+
+/** The URL without its user name and password, as the origin to write; undefined when that is no help. */
+function withoutUserinfo(value: string): string | undefined {
+  try {
+    const url = new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(value) ? value : `https://${value}`)
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
+    url.username = ''
+    url.password = ''
+    const origin = isWebAppHost(url.hostname) ? `https://${apiHost(url.host)}` : url.origin
+    return isTokenShaped(origin) ? undefined : origin
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Parses client_id.txt (or api_project_id.txt): the API project's Client ID. It is sent as the
+ * `x-api-project-id` header, so it must be a valid header value: visible ASCII, no spaces or control characters
+ * (fetch would refuse the request, which would look like a network failure).
  *
  * @example
  * parseProjectId('7c5e…\n') // '7c5e…'
@@ -109,14 +189,81 @@ export function parseProjectId(text: string, file = DEFAULT_FILE_NAMES.clientId,
   const value = cleanText(text)
   const fix = `paste the Client ID of your API project from ${apiProjectsPage(region)} (open the project, or create one with "+ New").`
   if (value === '') throw new ConfigError('CONFIG_INVALID', file, `${file} is empty: ${fix}`)
-  if (/^your\b/i.test(value) || /\s/.test(value)) {
+  if (/^your\b/i.test(value)) {
     throw new ConfigError(
       'CONFIG_INVALID',
       file,
-      `${file} does not hold a Client ID ("${truncate(value)}"): ${fix}`,
+      `${file} does not hold a Client ID (${quote(value)}): ${fix}`,
+    )
+  }
+  if (JWT_LIKE.test(value)) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      file,
+      `${file} holds a token (a JWT, starting "eyJ"), not a Client ID: tokens belong in creds.json. In ${file}, ${fix}`,
+    )
+  }
+  const bad = firstNonHeaderCharacter(value)
+  if (bad) {
+    const where = `${bad.name} at character ${bad.position} of ${bad.length}`
+    const holds = isTokenShaped(value)
+      ? `holds ${where} (the value is not shown: it looks like a token)`
+      : `holds ${quote(value)}, with ${where}`
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      file,
+      `${file} ${holds}: the Client ID is sent in the x-api-project-id header, which takes only letters, digits and punctuation, without spaces. Delete that character, or copy the Client ID of your API project again from ${apiProjectsPage(region)} and paste it as plain text.`,
     )
   }
   return value
+}
+
+/** A JWT or its start: never a Client ID. */
+const JWT_LIKE = /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/
+
+/**
+ * The first character that an HTTP header value cannot hold here (anything but visible ASCII, `!` to `~`), with
+ * its 1-based position among the value's characters and a name for a person.
+ */
+export function firstNonHeaderCharacter(
+  value: string,
+): { position: number; length: number; name: string } | undefined {
+  const chars = [...value]
+  const index = chars.findIndex((char) => !/^[\x21-\x7e]$/.test(char))
+  if (index < 0) return undefined
+  return { position: index + 1, length: chars.length, name: characterName(chars[index]!) }
+}
+
+const CHARACTER_NAMES: Record<string, string> = {
+  ' ': 'a space',
+  '\t': 'a tab',
+  '\n': 'a line break',
+  '\r': 'a line break',
+  '\u00a0': 'a no-break space (U+00A0)',
+  '\u200b': 'a zero-width space (U+200B)',
+  '\u200c': 'a zero-width non-joiner (U+200C)',
+  '\u200d': 'a zero-width joiner (U+200D)',
+  '\u2060': 'a word joiner (U+2060)',
+  '\ufeff': 'a byte order mark (U+FEFF)',
+  '\u2018': 'a curly quote (U+2018)',
+  '\u2019': 'a curly quote (U+2019)',
+  '\u201c': 'a curly quote (U+201C)',
+  '\u201d': 'a curly quote (U+201D)',
+  '\u2010': 'a typographic hyphen (U+2010)',
+  '\u2011': 'a non-breaking hyphen (U+2011)',
+  '\u2013': 'an en dash (U+2013)',
+  '\u2014': 'an em dash (U+2014)',
+  '\u2026': 'an ellipsis character (U+2026)',
+}
+
+function characterName(char: string): string {
+  const named = CHARACTER_NAMES[char]
+  if (named) return named
+  const code = char.codePointAt(0)!
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+  if (code < 0x20 || (code >= 0x7f && code < 0xa0)) return `a control character (${hex})`
+  if (/^[\p{L}\p{N}\p{P}\p{S}]$/u.test(char)) return `a non-ASCII character, "${char}" (${hex})`
+  return `an invisible or non-ASCII character (${hex})`
 }
 
 /**
@@ -141,6 +288,10 @@ export function parseCreds(text: string, file = DEFAULT_FILE_NAMES.creds, region
     throw new ConfigError('CONFIG_INVALID', file, `${file} does not hold a JSON object: ${shape}.`)
   }
   const record = data as Record<string, unknown>
+  // What a failed refresh leaves behind in programs that save whatever the token endpoint answers.
+  if (isTokenErrorBody(record)) {
+    throw new ConfigError('CONFIG_INVALID', file, tokenErrorBodyMessage(file, record, region))
+  }
   const access = record['access_token']
   const refresh = record['refresh_token']
   if (access === PLACEHOLDER_ACCESS || refresh === PLACEHOLDER_REFRESH) {
@@ -155,6 +306,17 @@ export function parseCreds(text: string, file = DEFAULT_FILE_NAMES.creds, region
         'CONFIG_INVALID',
         file,
         `${file} has no "${key}"${token === undefined ? '' : ' string'}: ${generate}; ${shape}.`,
+      )
+    }
+    // A stray character from a copy (a no-break space, a zero-width space, a line break inside): the access
+    // token would fail as a header (and look like a network error), the refresh token as invalid_grant (and
+    // look like a lost chain). Say where it is, never what the token is.
+    const bad = firstNonHeaderCharacter(token.trim())
+    if (bad) {
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        file,
+        `The ${key} in ${file} holds ${bad.name} at character ${bad.position} of ${bad.length}: tokens hold only letters, digits and punctuation, so it was changed when copied. Delete that character, or copy the ${key === 'access_token' ? 'access token' : 'refresh token'} again from ${apiTokensPage(region)} (or generate a new pair there).`,
       )
     }
   }
@@ -214,8 +376,13 @@ export function parseConfig(
   return { config: { ...url, projectId }, tokens }
 }
 
-function truncate(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 57)}...` : value
+/**
+ * A config value quoted for a message: JSON-escaped (control characters show as `\u0007`), cut to 60
+ * characters. Callers check {@link isTokenShaped} and user info first; this refuses a token-shaped value anyway.
+ */
+function quote(value: string): string {
+  if (isTokenShaped(value)) return 'its text is not shown: it looks like a token'
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)
 }
 
 function capitalize(text: string): string {

@@ -54,7 +54,7 @@ describe('aac_url.txt', () => {
     [
       'a host without scheme',
       'api.us1.alteryxcloud.com',
-      /Did you mean https:\/\/api\.us1\.alteryxcloud\.com\?/,
+      /holds "api\.us1\.alteryxcloud\.com" without https:\/\/ in front: write https:\/\/api\.us1\.alteryxcloud\.com\./,
     ],
     [
       'http on a real host',
@@ -76,6 +76,84 @@ describe('aac_url.txt', () => {
     expect(error.code).toBe('CONFIG_INVALID')
     expect(error.file).toBe('aac_url.txt')
     expect(error.message).toMatch(message)
+  })
+
+  it.each([
+    ['file:///etc/passwd', 'file:'],
+    ['javascript:alert(1)', 'javascript:'],
+    ['ftp://api.us1.alteryxcloud.com', 'ftp:'],
+  ])('a %s URL gets a message with the example URL, not a bare "write https://"', (text, scheme) => {
+    const error = errorOf(() => parseApiUrl(text))
+    expect(error.message).toContain(`holds a "${scheme}" URL`)
+    expect(error.message).toContain('for example https://api.us1.alteryxcloud.com')
+    expect(error.message).not.toMatch(/write https:\/\/ instead/)
+  })
+
+  it('plain http on a name under .localhost is refused, and says where plain http is allowed', () => {
+    const error = errorOf(() => parseApiUrl('http://x.localhost:8787'))
+    expect(error.message).toMatch(/must use https/)
+    expect(error.message).toMatch(/only for a server on this computer, at localhost, 127\.0\.0\.1 or \[::1\]/)
+    expect(parseApiUrl('http://[0:0:0:0:0:0:0:1]:8787').apiUrl).toBe('http://[::1]:8787')
+    expect(parseApiUrl('http://localhost:8787').apiUrl).toBe('http://localhost:8787')
+  })
+
+  it('points a web app, workspace or issuer address with a path at the API host, not at itself', () => {
+    for (const [text, api] of [
+      ['https://us1.alteryxcloud.com/cloud-portal/library/alteryx-io', 'https://api.us1.alteryxcloud.com'],
+      ['https://acme.eu1.alteryxcloud.com/home', 'https://api.eu1.alteryxcloud.com'],
+      ['https://pingauth-au1.alteryxcloud.com/as', 'https://api.au1.alteryxcloud.com'],
+    ] as const) {
+      expect(errorOf(() => parseApiUrl(text)).message, text).toMatch(
+        new RegExp(`write ${api.replace(/\./g, '\\.')}\\.`),
+      )
+    }
+    expect(errorOf(() => parseApiUrl('https://acme.us1.alteryxcloud.com')).message).toMatch(
+      /not the API's: write https:\/\/api\.us1\.alteryxcloud\.com\.$/,
+    )
+  })
+
+  it('never quotes a user name or password, and says to remove them', () => {
+    for (const text of [
+      'https://bob:hunter2-secret@api.us1.alteryxcloud.com',
+      'bob:hunter2-secret@api.us1.alteryxcloud.com',
+      'https:bob:hunter2-secret@api.us1.alteryxcloud.com',
+      'https://bob:hunter2-secret@api.us1.alteryxcloud.com/iam/v1',
+      'ftp://bob:hunter2-secret@example.com',
+    ]) {
+      const error = errorOf(() => parseApiUrl(text))
+      expect(error.message, text).toContain('remove the user name and password from the URL')
+      expect(error.message, text).not.toMatch(/hunter2|bob/)
+      expect(JSON.stringify(error), text).not.toMatch(/hunter2|bob/)
+    }
+    expect(errorOf(() => parseApiUrl('https://bob:pw@api.us1.alteryxcloud.com')).message).toMatch(
+      /Write https:\/\/api\.us1\.alteryxcloud\.com\.$/,
+    )
+  })
+
+  it('never quotes a token pasted into it, whole or in part', () => {
+    const jwt = makeJwt()
+    const opaque = 'kNTtZ9s4n2Ok3VQiXwWc6tHfGkb0gPx1aB7c'
+    for (const text of [
+      jwt,
+      `${jwt}\n`,
+      opaque,
+      `https://api.us1.alteryxcloud.com/?refresh_token=${opaque}`,
+      `https://api.us1.alteryxcloud.com/${jwt}`,
+    ]) {
+      const error = errorOf(() => parseApiUrl(text))
+      expect(error.message, text).toMatch(/looks like a token/)
+      expect(error.message, text).toContain('tokens belong in creds.json')
+      for (const part of [...jwt.split('.'), opaque, opaque.slice(0, 12), jwt.slice(0, 30)]) {
+        expect(error.message, text).not.toContain(part)
+      }
+    }
+  })
+
+  it('still quotes what is not token-shaped', () => {
+    expect(
+      errorOf(() => parseApiUrl('https://api.us1.alteryxcloud.com/iam/v1/workspaces/current')).message,
+    ).toContain('(found "https://api.us1.alteryxcloud.com/iam/v1/workspaces/current")')
+    expect(errorOf(() => parseApiUrl('https://')).message).toContain('does not hold a URL ("https://")')
   })
 
   it('names the full path it was given', () => {
@@ -101,6 +179,84 @@ describe('client_id.txt', () => {
     const error = errorOf(() => parseProjectId(text, 'client_id.txt', 'eu1'))
     expect(error.file).toBe('client_id.txt')
     expect(error.message).toMatch(message)
+  })
+})
+
+describe('client_id.txt as a header value', () => {
+  const url = 'https://us1.alteryxcloud.com/cloud-portal/library/alteryx-io'
+  it.each([
+    [
+      'a no-break space',
+      'abc\u00a0def',
+      /holds "abc\u00a0def", with a no-break space \(U\+00A0\) at character 4 of 7/,
+    ],
+    ['a zero-width space', '7c5e1b2a-project\u200b', /a zero-width space \(U\+200B\) at character 17 of 17/],
+    [
+      'a control character',
+      'abc\u0007def',
+      /holds "abc\\u0007def", with a control character \(U\+0007\) at character 4/,
+    ],
+    ['an inner line break', 'abc\r\ndef', /a line break at character 4 of 8/],
+    ['a tab', 'abc\tdef', /a tab at character 4/],
+    ['a space', 'my project', /holds "my project", with a space at character 3 of 10/],
+    ['an accented letter', 'caf\u00e9-1', /a non-ASCII character, "\u00e9" \(U\+00E9\) at character 4 of 6/],
+    ['a curly quote', '\u201cproject-1\u201d', /a curly quote \(U\+201C\) at character 1 of 11/],
+    ['an emoji', 'p\u{1F600}', /\(U\+1F600\) at character 2 of 2/],
+  ])('%s is reported when the file is read, with its position and the fix', (_name, text, message) => {
+    const error = errorOf(() => parseProjectId(text, 'client_id.txt'))
+    expect(error.code).toBe('CONFIG_INVALID')
+    expect(error.file).toBe('client_id.txt')
+    expect(error.message).toMatch(message)
+    expect(error.message).toContain('x-api-project-id header')
+    expect(error.message).toContain(
+      `copy the Client ID of your API project again from ${url} and paste it as plain text`,
+    )
+  })
+
+  it('accepts every visible ASCII character, and ids of the usual shapes', () => {
+    for (const id of [
+      '7c5e1b2a-3f4d-4e5f-8a9b-0c1d2e3f4a5b',
+      'project-1',
+      'Gu4Pz6QGAvxoGZi8',
+      '31429',
+      'a!#$%&*+.^_`|~z',
+    ]) {
+      expect(parseProjectId(`${id}\n`)).toBe(id)
+    }
+  })
+
+  it('the header check agrees with fetch: what it accepts, a Headers object accepts', () => {
+    for (let code = 0; code < 0x180; code++) {
+      const char = String.fromCharCode(code)
+      let parsed = true
+      try {
+        parseProjectId(`a${char}b`)
+      } catch {
+        parsed = false
+      }
+      if (parsed) expect(() => new Headers({ 'x-api-project-id': `a${char}b` })).not.toThrow()
+    }
+  })
+
+  it('quotes a short, normal id, but not a token-shaped one', () => {
+    expect(errorOf(() => parseProjectId('7c5e1b2a-3f4d-4e5f-8a9b-0c1d2e3f4a5b\u200b')).message).toContain(
+      '"7c5e1b2a-3f4d-4e5f-8a9b-0c1d2e3f4a5b\u200b"',
+    )
+    const opaque = 'kNTtZ9s4n2Ok3VQiXwWc6tHfGkb0gPx1aB7c'
+    const error = errorOf(() => parseProjectId(`${opaque}\u00a0x`))
+    expect(error.message).toMatch(
+      /a no-break space \(U\+00A0\) at character 37 of 38 \(the value is not shown: it looks like a token\)/,
+    )
+    expect(error.message).not.toContain(opaque.slice(0, 10))
+  })
+
+  it('refuses a token pasted into it, without quoting it', () => {
+    const jwt = makeJwt()
+    const error = errorOf(() => parseProjectId(jwt, 'client_id.txt', 'eu1'))
+    expect(error.message).toMatch(
+      /holds a token \(a JWT, starting "eyJ"\), not a Client ID: tokens belong in creds\.json/,
+    )
+    for (const part of jwt.split('.')) expect(error.message).not.toContain(part)
   })
 })
 
@@ -165,6 +321,54 @@ describe('creds.json', () => {
     expect(error.file).toBe('creds.json')
     expect(error.message).toMatch(message)
   })
+
+  it('says a token endpoint error answer in place of the pair means a lost chain, not a typo', () => {
+    for (const body of [
+      { error: 'invalid_grant', error_description: 'Refresh token was revoked' },
+      { error: 'invalid_grant' },
+    ]) {
+      const error = errorOf(() => parseCreds(JSON.stringify(body), 'creds.json', 'eu1'))
+      expect(error.code).toBe('CONFIG_INVALID')
+      expect(error.message).toContain(
+        `creds.json holds a token endpoint's error answer ("error": "invalid_grant")`,
+      )
+      expect(error.message).toContain(
+        'https://eu1.alteryxcloud.com/cloud-portal/preferences/oauth2-api-tokens',
+      )
+      expect(error.message).not.toMatch(/has no "access_token"/)
+    }
+  })
+
+  it.each([
+    [
+      'access_token',
+      'a zero-width space (U+200B)',
+      (jwt: string) => ({ access_token: `${jwt}\u200b`, refresh_token: 'rt-123456789' }),
+    ],
+    [
+      'refresh_token',
+      'a no-break space (U+00A0)',
+      (jwt: string) => ({ access_token: jwt, refresh_token: 'rt-1234\u00a05678' }),
+    ],
+    [
+      'refresh_token',
+      'a line break',
+      (jwt: string) => ({ access_token: jwt, refresh_token: 'rt-1234\n5678' }),
+    ],
+  ])(
+    'a stray character in the %s is found when the file is read (%s), without quoting the token',
+    (key, name, make) => {
+      const jwt = makeJwt()
+      const error = errorOf(() => parseCreds(JSON.stringify(make(jwt))))
+      expect(error.message).toMatch(
+        new RegExp(
+          `^The ${key} in creds\\.json holds ${name.replace(/[()+]/g, '\\$&')} at character \\d+ of \\d+`,
+        ),
+      )
+      expect(error.message).not.toContain(jwt)
+      expect(error.message).not.toContain('rt-1234')
+    },
+  )
 
   it('never quotes a token, even when the JSON around it is broken', () => {
     const secret = makeJwt({ secret: 'do-not-print' })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redactText, redactValue } from '../src/internal/redact.ts'
+import { isTokenShaped, REDACTED, redactText, redactValue } from '../src/internal/redact.ts'
 
 const JWT =
   'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL3BpbmdhdXRoLmFsdGVyeXhjbG91ZC5jb20vYXMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ'
@@ -124,5 +124,35 @@ describe('redactValue', () => {
       name: 'Error',
       message: `bad Bearer ${REDACTED}`,
     })
+  })
+})
+
+describe('isTokenShaped (whether a config value may be quoted back)', () => {
+  it.each([
+    ['a JWT', JWT],
+    ['the start of a JWT', 'eyJhbGciOiJSUzI1NiIsInR5'],
+    ['an opaque refresh token', 'kNTtZ9s4n2Ok3VQiXwWc6tHfGkb0gPx1'],
+    ['a 20-character opaque token', 'aB3dE5fG7hJ9kL1mN2pQ'],
+    ['a base64url token with - and _', 'x9_Kq-2ZpLm8VtR3wYb6Nc'],
+    ['a hex digest', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'],
+    ['a token inside a URL', 'https://api.us1.alteryxcloud.com/?t=kNTtZ9s4n2Ok3VQiXwWc6tHfGkb0gPx1'],
+  ])('%s is token-shaped', (_name, text) => {
+    expect(isTokenShaped(text)).toBe(true)
+  })
+
+  it.each([
+    ['a UUID', '7c5e1b2a-3f4d-4e5f-8a9b-0c1d2e3f4a5b'],
+    ['an upper-case UUID', '7C5E1B2A-3F4D-4E5F-8A9B-0C1D2E3F4A5B'],
+    ['a short project id', 'project-1'],
+    ['a short mixed-case id', 'Gu4Pz6QGAvxoGZi8'],
+    ['a numeric id', '31429'],
+    ['a ULID-like gid', '01JKBMKPZ94N0GG5F8N9HY2FJA'],
+    ['the placeholder', 'Your Client ID here'],
+    ['an API URL', 'https://api.us1.alteryxcloud.com'],
+    ['a URL with a long path', 'https://api.us1.alteryxcloud.com/iam/v1/workspaces/current'],
+    ['a workspace host', 'lukes-test-workspace.us1.alteryxcloud.com'],
+    ['a sentence', 'generate a token pair at the OAuth 2.0 API Tokens page'],
+  ])('%s is quotable', (_name, text) => {
+    expect(isTokenShaped(text)).toBe(false)
   })
 })

@@ -15,6 +15,33 @@ const BEARER = /\b(Bearer)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+/gi
 const KEYED =
   /\b(access_?token|refresh_?token|id_?token|client_?secret|password)(\\?["']?\s*[:=]\s*\\?["']?)(?!null\b|\[REDACTED\])[^\s"'&,;}\\]+/gi
 
+// Token shapes, for deciding whether a value may be quoted back at all (see isTokenShaped).
+const JWT_START = /eyJ[A-Za-z0-9_-]{4,}/
+const TOKEN_RUN = /[A-Za-z0-9_~+=-]{20,}/g
+const KEY_RUN = /[A-Za-z0-9]{32,}/g
+
+/**
+ * True when `text` holds something shaped like a token, so that it must not be quoted in a message: a JWT (or
+ * its start, `eyJ…`), a run of 20 or more token characters without a space, dot, slash or colon that mixes
+ * upper case, lower case and digits (opaque tokens, API keys), or 32 or more letters and digits without any
+ * separator that hold both (hex digests, keys). Ordinary ids stay quotable: `project-1`, a UUID, a host name,
+ * a URL with a path, a sentence.
+ *
+ * @example
+ * isTokenShaped('7c5e1b2a-3f4d-4e5f-8a9b-0c1d2e3f4a5b') // false
+ * isTokenShaped('kNTtZ9s4n2Ok3VQiXwWc6tHfGkb0gPx1') // true
+ */
+export function isTokenShaped(text: string): boolean {
+  if (JWT_START.test(text)) return true
+  for (const [run] of text.matchAll(TOKEN_RUN)) {
+    if (/[a-z]/.test(run) && /[A-Z]/.test(run) && /\d/.test(run)) return true
+  }
+  for (const [run] of text.matchAll(KEY_RUN)) {
+    if (/\d/.test(run) && /[a-z]/i.test(run)) return true
+  }
+  return false
+}
+
 /** Keys whose values are always secret, compared without case, `-` or `_`. */
 const SECRET_KEYS = new Set([
   'authorization',
