@@ -16,6 +16,9 @@ export type AacErrorCode =
   | 'TOKEN_REFRESH_FAILED'
   // the token endpoint kept answering 429 or 5xx: temporary, the tokens are unchanged
   | 'TOKEN_ENDPOINT_UNAVAILABLE'
+  // a refresh was sent and its outcome is unknown (connection lost after sending, timeout, 500/502/504):
+  // the pair may be lost; it was not sent again
+  | 'TOKEN_REFRESH_UNCERTAIN'
   | 'UNTRUSTED_TOKEN_ENDPOINT'
   // API responses, one per row of the error table in api-facts.md
   | 'INVALID_API_KEY'
@@ -96,6 +99,7 @@ export class AuthError extends AacError {
       | 'REAUTH_REQUIRED'
       | 'TOKEN_REFRESH_FAILED'
       | 'TOKEN_ENDPOINT_UNAVAILABLE'
+      | 'TOKEN_REFRESH_UNCERTAIN'
       | 'UNTRUSTED_TOKEN_ENDPOINT',
     message: string,
     options: AacErrorOptions & { url?: string } = {},

@@ -3,22 +3,41 @@
  * programs, tabs or callers ever spend the same refresh token.
  *
  * The rules, each kept by a test:
- * - A fresh access token (more than min(60 s, half its lifetime) left) is used as is: no refresh, no I/O.
- * - In one process, concurrent callers share one in-flight renewal.
+ * - A fresh access token (more than min(60 s, half its lifetime) left, by the server's clock as learnt and
+ *   stored with the pair) is used as is: no refresh, no I/O.
+ * - In one process, concurrent callers share one in-flight renewal. A renewal that yields the very token the
+ *   API rejected is tried once more, then fails: it never loops.
  * - Across programs, a refresh happens only inside `storage.withLock`, after re-reading the store: if another
  *   program already rotated, its pair is used and nothing is sent.
- * - Only a validated token response is stored, and it is stored before the new access token is handed out.
+ * - Before the refresh token is sent, the store records that a refresh of this pair is in flight (which also
+ *   proves the store can be written before anything is spent). The record goes when the new pair is saved, or
+ *   when the request provably never reached the server; it stays when that is not known, so the next program
+ *   can say what happened if the server then refuses the token.
+ * - A refresh token is sent again only when its request provably never reached the token service (see
+ *   refresh-grant.ts). Never after an uncertain failure in the same run, never after the server spent it.
+ * - Only a validated token response is stored (decodable, unexpired, from a trusted issuer), and it is stored
+ *   before the new access token is handed out.
  * - `invalid_grant` → re-read the store once (a program that does not take our lock may have rotated), else
- *   REAUTH_REQUIRED naming the page of the user's region. The user's files are left as they were.
+ *   REAUTH_REQUIRED naming the page of the user's region, and the refresh left in flight if there was one.
  */
 
-import { AuthError, ConfigError, isAacError, StorageError, TimeoutError } from './errors.ts'
+import { AuthError, ConfigError, isAacError, NetworkError, StorageError } from './errors.ts'
 import { describeFetchFailure, parseRetryAfter } from './internal/http-errors.ts'
 import { isPermissionDenial } from './internal/permission-hint.ts'
+import { currentProgram, tokenId } from './internal/program.ts'
 import { abortReason, backoffDelay, sleep } from './internal/sleep.ts'
 import { type AccessTokenClaims, decodeAccessToken, isFresh } from './jwt.ts'
+import { DEFAULT_REFRESH_BUDGET_MS } from './lock-timing.ts'
+import {
+  fetchFailureDelivery,
+  type GrantedTokens,
+  processRefreshGrantResponse,
+  refreshGrantRequest,
+  statusVerdict,
+  type UnusableAnswer,
+} from './refresh-grant.ts'
 import { apiTokensPage, regionOfHost } from './regions.ts'
-import type { StoredTokens, TokenStorage } from './storage/types.ts'
+import type { PairMeta, RefreshRecord, StoredTokens, TokenStorage } from './storage/types.ts'
 import { tokenEndpoint } from './token-endpoint.ts'
 import type { AccessTokenSource, FetchLike, Logger } from './types.ts'
 
@@ -32,15 +51,20 @@ export interface TokenManagerOptions {
   /** Token hosts to trust besides https `*.alteryxcloud.com` and loopback. */
   trustedTokenHosts?: readonly string[]
   /**
-   * Longest time the token requests of one rotation may take, retries and a second try after `invalid_grant`
-   * included (default 40 s). It bounds how long the storage lock is held, so keep it below the storage's stale
-   * age (60 s for the file lock): past that, another program would take the lock over.
+   * Longest time the token requests of one rotation may take, retries included (default 40 s, see
+   * `lockTiming`). It bounds how long the storage lock is held, so the store's lock wait and stale age must be
+   * derived from it: `lockTiming(refreshTimeoutMs)` gives both.
    */
   refreshTimeoutMs?: number
-  /** Retries of a refresh that got no answer, a 429 or a 5xx (default 3). Never retried on a 4xx. */
+  /**
+   * Resends of a refresh whose request provably never reached the token service: no connection, or 429/503
+   * (default 3). Nothing else is ever resent.
+   */
   refreshRetries?: number
   /** First backoff step for those retries (default 300 ms). */
   retryBaseDelayMs?: number
+  /** Names this program in the record a refresh leaves in the store (default: the script's file name). */
+  programName?: string
   /** Clock, for tests. */
   now?: () => number
   logger?: Logger
@@ -75,12 +99,11 @@ export interface TokenManager extends AccessTokenSource {
   readonly storage: TokenStorage
 }
 
-interface Current {
+/** A pair read from the store (or received) and decoded. */
+interface LoadedPair {
   tokens: StoredTokens
   claims: AccessTokenClaims
 }
-
-const DEFAULT_REFRESH_TIMEOUT_MS = 40_000
 
 /**
  * Creates the token manager for one store. Share one per store in a process.
@@ -92,18 +115,22 @@ const DEFAULT_REFRESH_TIMEOUT_MS = 40_000
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const { storage, logger } = options
   const now = options.now ?? Date.now
-  const refreshTimeoutMs = options.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS
+  const refreshTimeoutMs = options.refreshTimeoutMs ?? DEFAULT_REFRESH_BUDGET_MS
   const refreshRetries = options.refreshRetries ?? 3
   const retryBaseDelayMs = options.retryBaseDelayMs ?? 300
   const seen = new Set<string>()
-  /** Refresh tokens this manager rotated away from: dead, never to be sent again. */
+  /**
+   * Refresh tokens this manager must never send again: rotated away from, refused with invalid_grant, spent by
+   * the server without a usable answer, or sent with an outcome that is not known.
+   */
   const spent = new Set<string>()
-  /** Server clock minus ours, learnt from the `iat` of tokens we received (0 until then, or when small). */
+  /** Of those, the ones this run sent with an outcome that is not known. */
+  const uncertainHere = new Set<string>()
+  /** Server clock minus ours: learnt from token responses, or read with the pair from the store. */
   let clockOffsetMs = 0
   const counters: TokenManagerStats = { refreshes: 0, adopted: 0 }
-  let current: Current | undefined
-  /** The renewal under way, shared by every caller, and how many callers still wait for it. */
-  let inflight: { promise: Promise<string>; waiting: number; abandon: AbortController } | undefined
+  let current: LoadedPair | undefined
+  const renewals = createSharedRenewal<string>()
 
   const log: Logger = (message, details) => logger?.(message, details)
 
@@ -116,8 +143,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
-  /** Decodes a stored pair; a pair whose access token is not a usable JWT gets an error naming the store. */
-  function load(tokens: StoredTokens): Current {
+  /** Decodes a pair and records what it teaches: its tokens (for redaction) and the stored clock offset. */
+  function decodePair(tokens: StoredTokens): LoadedPair {
     const decoded = decodeAccessToken(tokens.accessToken)
     if (!decoded.ok) {
       throw new ConfigError(
@@ -128,10 +155,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
     seen.add(tokens.accessToken)
     seen.add(tokens.refreshToken)
+    const stored = tokens.meta?.clockOffsetMs
+    if (typeof stored === 'number' && Number.isFinite(stored)) clockOffsetMs = stored
     return { tokens, claims: decoded.claims }
   }
 
-  function usable(candidate: Current | undefined, rejected?: string): boolean {
+  function usable(candidate: LoadedPair | undefined, rejected?: string): boolean {
     return (
       !!candidate &&
       candidate.tokens.accessToken !== rejected &&
@@ -143,13 +172,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
    * The pair to trust between the store and memory. When our own save failed, the store still holds a pair we
    * already rotated away from: its refresh token is dead and ours (in memory) is the newer one.
    */
-  function newest(stored: Current): Current {
+  function newest(stored: LoadedPair): LoadedPair {
     return current && spent.has(stored.tokens.refreshToken) && !spent.has(current.tokens.refreshToken)
       ? current
       : stored
   }
 
-  async function readStore(): Promise<Current> {
+  async function readStore(): Promise<LoadedPair> {
     const tokens = await storage.read()
     if (!tokens) {
       throw new ConfigError(
@@ -158,10 +187,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         `No tokens found in ${storage.location}: generate a token pair at ${apiTokensPage(options.region)} and store both tokens there.`,
       )
     }
-    return load(tokens)
+    return decodePair(tokens)
   }
 
-  function adopt(next: Current, how: 'adopted' | 'refreshed'): string {
+  function adopt(next: LoadedPair, how: 'adopted' | 'refreshed'): string {
     if (how === 'adopted' && current && current.tokens.refreshToken !== next.tokens.refreshToken) {
       counters.adopted++
       log('token: using the pair another program rotated', { store: storage.location })
@@ -173,7 +202,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   /**
    * Makes sure a fresh token other than `rejected` is at hand: store first, then a locked refresh. Takes no
    * caller signal: it is shared by every caller, and a token request once sent must finish and be saved (the
-   * server may already have spent the old refresh token). Callers stop waiting on their own (see `single`).
+   * server may already have spent the old refresh token). Callers stop waiting on their own.
    */
   async function obtain(
     rejected: string | undefined,
@@ -182,7 +211,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   ): Promise<string> {
     if (!force) {
       // Cheap, lock-free read: another program may already have rotated.
-      let stored: Current | undefined
+      let stored: LoadedPair | undefined
       try {
         stored = newest(await readStore())
       } catch (error) {
@@ -201,46 +230,109 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         const changed = current !== undefined && locked.tokens.refreshToken !== current.tokens.refreshToken
         if (usable(locked, rejected) && (!force || changed)) return adopt(locked, 'adopted')
         // One deadline for every token request of this rotation: it bounds how long the lock is held.
-        const next = await rotate(locked, AbortSignal.timeout(refreshTimeoutMs))
+        const next = await rotate(locked, AbortSignal.timeout(refreshTimeoutMs), true)
         return adopt(next, 'refreshed')
       },
       { signal: abandoned },
     )
   }
 
-  /** Spends `from.refreshToken` once; inside the lock. */
-  async function rotate(from: Current, deadline: AbortSignal): Promise<Current> {
-    // Known dead (rotated away from, or refused with invalid_grant): sending it again would look like reuse,
-    // which makes servers of this kind revoke the whole token family.
-    if (spent.has(from.tokens.refreshToken)) throw reauthError(from)
-    const endpoint = tokenEndpoint(from.claims.iss, options.trustedTokenHosts)
-    let spending = from
-    let result = await postRefresh(endpoint, from, deadline)
-    if (result === 'invalid_grant') {
-      spent.add(from.tokens.refreshToken)
-      // A program that does not take our lock (Alteryx's own scripts) may have rotated meanwhile.
-      const again = await readStore().catch(() => undefined)
-      if (again && !spent.has(again.tokens.refreshToken)) {
-        if (usable(again)) return again
-        spending = again
-        result = await postRefresh(
-          tokenEndpoint(again.claims.iss, options.trustedTokenHosts),
-          again,
-          deadline,
-        )
-        if (result === 'invalid_grant') spent.add(again.tokens.refreshToken)
-      }
-      if (result === 'invalid_grant') throw reauthError(from)
+  // -------------------------------------------------------------------------------------------------------
+  // The rotation protocol: inside the lock, on the pair just re-read.
+
+  /** Spends `from.tokens.refreshToken` at most once. `mayFollow`: one more pair may be tried after invalid_grant. */
+  async function rotate(from: LoadedPair, deadline: AbortSignal, mayFollow: boolean): Promise<LoadedPair> {
+    const refreshToken = from.tokens.refreshToken
+    const id = await tokenId(refreshToken)
+    const earlier = recordFor(from.tokens, id)
+    // Known dead here, or recorded as spent by the program that sent it: sending it again would look like
+    // reuse, which makes servers of this kind revoke the whole token family.
+    if (spent.has(refreshToken)) throw knownDeadError(from, earlier)
+    if (earlier?.state === 'spent') {
+      spent.add(refreshToken)
+      throw reauthError(from, earlier)
     }
+    const endpoint = tokenEndpoint(from.claims.iss, options.trustedTokenHosts)
+
+    // 1. Say in the store that this pair's refresh token is about to be sent. If the store cannot be written
+    //    (a bind-mounted file, a full disk), we learn it now, while the token is still good.
+    const identity = currentProgram()
+    const sentRecord: RefreshRecord = {
+      at: new Date(now()).toISOString(),
+      program: options.programName ?? identity.program,
+      pid: identity.pid,
+      state: 'sent',
+      tokenId: id,
+    }
+    try {
+      await storage.write(withRecord(from.tokens, sentRecord))
+    } catch (error) {
+      throw cannotRecordError(error)
+    }
+
+    // 2. Send, resending only what provably never arrived.
+    const outcome = await exchange(endpoint, from, deadline)
+
+    // 3. Act on what is known.
+    switch (outcome.kind) {
+      case 'tokens':
+        return saveRotation(from, outcome.tokens)
+      case 'not-sent':
+        // Nothing was spent: the store goes back to exactly what it held.
+        await restore(from)
+        throw outcome.error
+      case 'uncertain': {
+        spent.add(refreshToken)
+        uncertainHere.add(refreshToken)
+        const recorded = await mark(from, { ...sentRecord, state: 'uncertain', detail: outcome.detail })
+        throw uncertainError(endpoint, outcome.detail, recorded, from)
+      }
+      case 'unusable': {
+        spent.add(refreshToken)
+        const detail = unusableDetail(outcome.why)
+        const recorded = await mark(from, { ...sentRecord, state: 'spent', detail })
+        throw unusableError(endpoint, outcome.why, recorded, from)
+      }
+      case 'invalid_grant': {
+        spent.add(refreshToken)
+        // A program that does not take our lock (Alteryx's own scripts) may have rotated meanwhile.
+        const again = await readStore().catch(() => undefined)
+        if (again && again.tokens.refreshToken !== refreshToken && !spent.has(again.tokens.refreshToken)) {
+          if (usable(again)) return again
+          if (mayFollow) return rotate(again, deadline, false)
+        }
+        if (earlier) {
+          // The earlier refresh did reach the server: nobody may send this token again.
+          await mark(from, { ...earlier, state: 'spent', detail: earlier.detail ?? 'interrupted' })
+        } else {
+          await restore(from)
+        }
+        throw reauthError(from, earlier)
+      }
+    }
+  }
+
+  /** The record in `tokens` about the refresh token whose id is `id`; a record about another token is void. */
+  function recordFor(tokens: StoredTokens, id: string): RefreshRecord | undefined {
+    const record = tokens.meta?.refresh
+    return record && record.tokenId === id ? record : undefined
+  }
+
+  async function saveRotation(from: LoadedPair, granted: GrantedTokens): Promise<LoadedPair> {
     counters.refreshes++
-    const response = result
-    const next = load({
-      accessToken: response.accessToken,
+    if (granted.clockOffsetMs !== 0 || clockOffsetMs !== 0) {
+      log('token: the token server clock differs from ours', { offsetMs: granted.clockOffsetMs })
+    }
+    clockOffsetMs = granted.clockOffsetMs
+    const meta: PairMeta | undefined =
+      granted.clockOffsetMs !== 0 ? { clockOffsetMs: granted.clockOffsetMs } : undefined
+    const next = decodePair({
+      accessToken: granted.accessToken,
       // A server may keep the refresh token unchanged and omit it: then the old one is still good.
-      refreshToken: response.refreshToken ?? spending.tokens.refreshToken,
+      refreshToken: granted.refreshToken ?? from.tokens.refreshToken,
+      ...(meta && { meta }),
     })
-    if (next.tokens.refreshToken !== spending.tokens.refreshToken) spent.add(spending.tokens.refreshToken)
-    learnClockOffset(next.claims)
+    if (next.tokens.refreshToken !== from.tokens.refreshToken) spent.add(from.tokens.refreshToken)
     await persist(next.tokens)
     log('token: refreshed and saved the rotated pair', {
       store: storage.location,
@@ -249,15 +341,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return next
   }
 
-  /**
-   * A freshly issued token's `iat` is the server's "now": a local clock minutes off would otherwise make every
-   * token look stale (a refresh per call) or fresh past its end (a 401 per call).
-   */
-  function learnClockOffset(claims: AccessTokenClaims): void {
-    if (typeof claims.iat !== 'number') return
-    const offset = claims.iat * 1000 - now()
-    // Seconds of rounding and latency are noise; only a clock that is clearly off is corrected.
-    clockOffsetMs = Math.abs(offset) > 5_000 ? offset : 0
+  /** Puts back the pair exactly as read (its own record, if it had one): nothing was spent. Best effort. */
+  async function restore(from: LoadedPair): Promise<void> {
+    try {
+      await storage.write(from.tokens)
+    } catch (error) {
+      log('token: could not remove the in-flight record', { store: storage.location, why: describe(error) })
+    }
+  }
+
+  /** Replaces the in-flight record with what is now known. False if the store could not be written. */
+  async function mark(from: LoadedPair, record: RefreshRecord): Promise<boolean> {
+    try {
+      await storage.write(withRecord(from.tokens, record))
+      return true
+    } catch (error) {
+      log('token: could not record the outcome of the refresh', {
+        store: storage.location,
+        why: describe(error),
+      })
+      return false
+    }
   }
 
   async function persist(tokens: StoredTokens): Promise<void> {
@@ -265,186 +369,250 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       await storage.write(tokens)
     } catch (error) {
       // The old refresh token is already dead: the new pair must not be lost with this error.
-      current = load(tokens)
+      current = decodePair(tokens)
       let where = "only in this process's memory"
       if (storage.saveRecovery) {
         where = await storage.saveRecovery(tokens).catch(() => where)
       }
       throw new StorageError(
         'TOKENS_NOT_SAVED',
-        `The tokens were rotated, but ${storage.location} could not be written (${describe(error)}). The new pair is kept ${where === "only in this process's memory" ? where : `in ${where}`}: copy it into ${storage.location} before the next run, then delete that copy.`,
+        `The tokens were rotated, but ${storage.location} could not be written (${describe(error)}). The new pair is kept ${where === "only in this process's memory" ? where : `in ${where}`}: the next program that uses ${storage.location} picks it up from there; to do it by hand, copy it into ${storage.location} and delete that copy.`,
         { cause: error, location: where },
       )
     }
   }
 
-  type RefreshResult = { accessToken: string; refreshToken: string | undefined } | 'invalid_grant'
+  // -------------------------------------------------------------------------------------------------------
+  // The exchange with the token endpoint: one grant, resent only when it provably never arrived.
 
-  async function postRefresh(endpoint: string, from: Current, overall: AbortSignal): Promise<RefreshResult> {
-    const body = new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: from.tokens.refreshToken,
-      client_id: from.claims.client_id,
-    })
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-    }
-    if (options.userAgent) headers['user-agent'] = options.userAgent
+  type Exchange =
+    | { kind: 'tokens'; tokens: GrantedTokens }
+    | { kind: 'invalid_grant' }
+    | { kind: 'not-sent'; error: Error }
+    | { kind: 'uncertain'; detail: string }
+    | { kind: 'unusable'; why: UnusableAnswer }
+
+  async function exchange(endpoint: string, from: LoadedPair, deadline: AbortSignal): Promise<Exchange> {
+    const origin = new URL(endpoint).origin
     for (let attempt = 0; ; attempt++) {
-      const fetchImpl = options.fetch ?? globalThis.fetch
       let response: Response
       try {
         // No per-attempt timeout: an answer that comes late still carries the only copy of the new pair.
-        response = await fetchImpl(endpoint, { method: 'POST', headers, body, signal: overall })
+        response = await refreshGrantRequest({
+          endpoint,
+          refreshToken: from.tokens.refreshToken,
+          clientId: from.claims.client_id,
+          userAgent: options.userAgent,
+          signal: deadline,
+          fetch: options.fetch,
+        })
       } catch (error) {
-        if (overall.aborted) throw refreshTimeout(overall, endpoint)
-        // An injected fetch (the browser example's bridge) may fail with a typed error of ours: it says it best.
-        if (isAacError(error)) throw error
+        if (fetchFailureDelivery(error, deadline.aborted) === 'uncertain') {
+          return {
+            kind: 'uncertain',
+            detail: deadline.aborted
+              ? `no answer within ${seconds(refreshTimeoutMs)}`
+              : `the connection failed after the request was sent: ${transportDetail(error, endpoint)}`,
+          }
+        }
+        // An injected fetch's own typed error, a TLS problem or a sandbox refusal (Deno without --allow-net)
+        // will not go away by waiting.
+        if (isAacError(error)) return { kind: 'not-sent', error }
         const failure = describeFetchFailure(error, endpoint)
-        // A TLS problem or a sandbox refusal (Deno without --allow-net) will not go away by waiting.
-        if (attempt >= refreshRetries || failure.code === 'TLS_ERROR' || isPermissionDenial(error))
-          throw failure
-        await wait(attempt, undefined, overall, endpoint, failure.code)
+        if (attempt >= refreshRetries || failure.code === 'TLS_ERROR' || isPermissionDenial(error)) {
+          return { kind: 'not-sent', error: notSent(failure) }
+        }
+        if (!(await wait(attempt, undefined, deadline, origin, failure.code))) {
+          return { kind: 'not-sent', error: notSent(failure) }
+        }
         continue
       }
-      if (response.status === 429 || response.status >= 500) {
+      const verdict = statusVerdict(response)
+      if (verdict.kind !== 'answer') {
         // Not awaited: some fetch implementations (msw) never settle a cancel.
         response.body?.cancel().catch(() => undefined)
-        if (attempt >= refreshRetries) {
-          throw new AuthError(
+      }
+      if (verdict.kind === 'redirect')
+        return { kind: 'not-sent', error: redirectError(origin, verdict.location) }
+      if (verdict.kind === 'uncertain')
+        return { kind: 'uncertain', detail: `the token endpoint answered ${verdict.detail}` }
+      if (verdict.kind === 'retry') {
+        const unavailable = () =>
+          new AuthError(
             'TOKEN_ENDPOINT_UNAVAILABLE',
-            `The token endpoint ${new URL(endpoint).origin} answered ${response.status} ${attempt + 1} times: try again in a few minutes. Your tokens were not changed.`,
+            `The token endpoint ${origin} answered ${response.status} (not processed) ${attempt + 1} time${attempt ? 's' : ''}: try again in a few minutes. Your tokens were not changed.`,
           )
-        }
+        if (attempt >= refreshRetries) return { kind: 'not-sent', error: unavailable() }
         const hinted = parseRetryAfter(response.headers)
         // Capped: the whole rotation must fit in its deadline, and the lock is held meanwhile.
-        await wait(
+        const waited = await wait(
           attempt,
           hinted === undefined ? undefined : Math.min(hinted, 10_000),
-          overall,
-          endpoint,
+          deadline,
+          origin,
           String(response.status),
         )
+        if (!waited) return { kind: 'not-sent', error: unavailable() }
         continue
       }
-      const data = await response.json().catch(() => undefined)
-      if (response.status === 400 || response.status === 401) {
-        const error =
-          typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['error'] : undefined
-        if (error === 'invalid_grant') return 'invalid_grant'
-        throw new AuthError(
-          'TOKEN_REFRESH_FAILED',
-          `The token endpoint refused the refresh (${response.status}${typeof error === 'string' ? ` ${error}` : ''}). The access token's client_id claim is sent as the OAuth client: if this persists, generate a new pair at ${apiTokensPage(regionFor(from.claims))}.`,
-        )
+      const answer = await processRefreshGrantResponse(response, {
+        now,
+        assertTrustedIssuer: (issuer) => tokenEndpoint(issuer, options.trustedTokenHosts),
+      })
+      if (answer.kind === 'refused') {
+        return {
+          kind: 'not-sent',
+          error: new AuthError(
+            'TOKEN_REFRESH_FAILED',
+            `The token endpoint ${origin} refused the refresh (${answer.status}${answer.error ? ` ${answer.error}` : ''}). The access token's client_id claim is sent as the OAuth client: if this persists, generate a new pair at ${apiTokensPage(regionFor(from.claims))}. Your tokens were not changed.`,
+          ),
+        }
       }
-      if (!response.ok) {
-        throw new AuthError(
-          'TOKEN_REFRESH_FAILED',
-          `The token endpoint answered ${response.status} to the refresh: try again later. Your tokens were not changed.`,
-        )
-      }
-      return validate(data, endpoint)
+      return answer
     }
   }
 
-  /** Only a response with a usable access token is ever stored: an error body must never replace the pair. */
-  function validate(
-    data: unknown,
-    endpoint: string,
-  ): { accessToken: string; refreshToken: string | undefined } {
-    const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}
-    const accessToken = record['access_token']
-    const refreshToken = record['refresh_token']
-    if (typeof accessToken !== 'string' || !decodeAccessToken(accessToken).ok) {
-      throw new AuthError(
-        'TOKEN_REFRESH_FAILED',
-        `The token endpoint ${new URL(endpoint).origin} answered without a usable access token; nothing was stored. If the next run reports an invalid refresh token, generate a new pair at ${apiTokensPage(options.region)}.`,
-      )
-    }
-    return {
-      accessToken,
-      refreshToken: typeof refreshToken === 'string' && refreshToken.trim() !== '' ? refreshToken : undefined,
-    }
-  }
-
+  /** Waits before a resend. False when the rotation's deadline would pass first (then nothing more is sent). */
   async function wait(
     attempt: number,
     hintedMs: number | undefined,
-    signal: AbortSignal,
-    endpoint: string,
+    deadline: AbortSignal,
+    origin: string,
     why: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const delay = hintedMs ?? backoffDelay(attempt, retryBaseDelayMs, 5_000)
-    log('token: retrying the refresh', { endpoint: new URL(endpoint).origin, why, waitMs: delay })
+    log('token: resending a refresh that never reached the token endpoint', {
+      endpoint: origin,
+      why,
+      waitMs: delay,
+    })
     try {
-      await sleep(delay, signal)
+      await sleep(delay, deadline)
+      return true
     } catch {
-      throw refreshTimeout(signal, endpoint)
+      return false
     }
   }
 
-  function refreshTimeout(signal: AbortSignal, endpoint: string): Error {
-    const reason: unknown = signal.reason
-    return new TimeoutError(
-      'TIMEOUT',
-      `Refreshing the access token at ${new URL(endpoint).origin} took longer than ${refreshTimeoutMs} ms. Your tokens were not changed; check your connection and try again.`,
-      { cause: reason },
+  // -------------------------------------------------------------------------------------------------------
+  // Messages. None quotes a token; each says what is known about the pair and what to do.
+
+  function tokensPage(from: LoadedPair): string {
+    return apiTokensPage(regionFor(from.claims))
+  }
+
+  function describeRecord(record: RefreshRecord): string {
+    const who = `${record.program}${record.pid !== undefined ? ` (pid ${record.pid}${record.host ? ` on ${record.host}` : ''})` : ''}`
+    const what =
+      record.detail !== undefined && record.detail !== 'interrupted'
+        ? `and it ended uncertain (${record.detail})`
+        : 'and it stopped before saving an answer (killed, or cut off)'
+    return `a refresh of this pair sent by ${who} at ${record.at} was interrupted: it reached the token endpoint ${what}`
+  }
+
+  /**
+   * A refresh token this run will not send again. After an uncertain failure in this very run, say that again
+   * rather than claim the server refused it (it was never asked twice).
+   */
+  function knownDeadError(from: LoadedPair, earlier: RefreshRecord | undefined): AuthError {
+    if (uncertainHere.has(from.tokens.refreshToken)) {
+      const detail = earlier?.detail ?? 'its answer was lost'
+      return uncertainError(new URL(from.claims.iss).origin, detail, earlier !== undefined, from)
+    }
+    return reauthError(from, earlier)
+  }
+
+  /** The write before sending failed: nothing was sent. A storage's own error already says what to fix. */
+  function cannotRecordError(error: unknown): Error {
+    if (isAacError(error)) return error
+    return new StorageError(
+      'STORAGE_ERROR',
+      `Could not write ${storage.location} before refreshing the tokens (${describe(error)}), so the refresh was not sent: your tokens were not changed. Fix what keeps ${storage.location} from being written and run again.`,
+      { cause: error, location: storage.location },
     )
   }
 
-  function reauthError(from: Current): AuthError {
-    const url = apiTokensPage(regionFor(from.claims))
+  function reauthError(from: LoadedPair, earlier?: RefreshRecord): AuthError {
+    const url = tokensPage(from)
+    const why = earlier
+      ? `${capitalize(describeRecord(earlier))}, so the server had already spent the refresh token and the new pair it answered was lost. The refresh token in ${storage.location} is no longer valid (invalid_grant).`
+      : `The refresh token in ${storage.location} is no longer valid (invalid_grant): it was already used, has expired (tokens live 1 to 365 days) or was revoked.`
     return new AuthError(
       'REAUTH_REQUIRED',
-      `The refresh token in ${storage.location} is no longer valid (invalid_grant): it was already used, has expired (tokens live 1 to 365 days) or was revoked. Generate a new pair at ${url} ("+ Generate") and paste both tokens into ${storage.location}.`,
+      `${why} Generate a new pair at ${url} ("+ Generate") and paste both tokens into ${storage.location}.`,
       { url },
     )
   }
 
-  /**
-   * One renewal at a time per manager; later callers share it. A caller's signal only stops that caller's
-   * wait; the renewal goes on for the others and its result is saved. Only when every caller has given up
-   * before the token request was sent is the renewal dropped.
-   */
-  function single(rejected: string | undefined, force: boolean, signal?: AbortSignal): Promise<string> {
-    if (!inflight) {
-      const abandon = new AbortController()
-      const renewal = { promise: obtain(rejected, force, abandon.signal), waiting: 0, abandon }
-      inflight = renewal
-      renewal.promise
-        .finally(() => {
-          if (inflight === renewal) inflight = undefined
-        })
-        .catch(() => undefined)
-    }
-    const renewal = inflight
-    const result = renewal.promise.then((token) =>
-      // The renewal we joined may have produced the very token that was just rejected: renew again.
-      token === rejected ? single(rejected, force, signal) : token,
+  function uncertainError(endpoint: string, detail: string, recorded: boolean, from: LoadedPair): AuthError {
+    const where = recorded
+      ? `This is recorded in ${storage.location}: the next run tries the pair once more and, if the server refuses it, says so.`
+      : `It could not be recorded in ${storage.location}.`
+    return new AuthError(
+      'TOKEN_REFRESH_UNCERTAIN',
+      `The refresh at ${new URL(endpoint).origin} may or may not have happened (${detail}). If the server did rotate, the new pair was lost with its answer and the pair in ${storage.location} no longer works: your tokens may be lost. It was not sent again, since a second use of a spent refresh token makes the server revoke the whole token family. ${where} If it then fails, generate a new pair at ${tokensPage(from)}.`,
+      { url: tokensPage(from) },
     )
-    if (!signal) {
-      renewal.waiting = Number.POSITIVE_INFINITY
-      return result
+  }
+
+  function unusableError(
+    endpoint: string,
+    why: UnusableAnswer,
+    recorded: boolean,
+    from: LoadedPair,
+  ): AuthError {
+    const url = tokensPage(from)
+    return new AuthError(
+      'TOKEN_REFRESH_FAILED',
+      `The token endpoint ${new URL(endpoint).origin} answered the refresh with ${unusableDetail(why)}, so nothing was stored. The server has spent the refresh token all the same: the pair in ${storage.location} was kept as it was, but it can no longer be refreshed${recorded ? ' (recorded there, so no program sends it again)' : ''}. Generate a new pair at ${url} ("+ Generate").`,
+      { url },
+    )
+  }
+
+  function redirectError(origin: string, location: string | undefined): AuthError {
+    let target = 'an address it did not name'
+    if (location) {
+      try {
+        target = new URL(location, origin).origin
+      } catch {
+        target = 'an address that is not a URL'
+      }
     }
-    renewal.waiting++
-    return untilAborted(result, signal, () => {
-      if (--renewal.waiting === 0) renewal.abandon.abort(signal.reason)
-    })
+    return new AuthError(
+      'TOKEN_REFRESH_FAILED',
+      `The token endpoint ${origin} answered the refresh with a redirect to ${target}. Redirects are never followed from the token endpoint (they would carry the refresh token to a host nobody checked), so nothing was sent there and your tokens were not changed. Check the access token's issuer, or the network path to ${origin} (a proxy or captive portal).`,
+    )
+  }
+
+  /**
+   * The shared renewal, tried once more when it yields the very token the API rejected (another program may
+   * have stored it after our caller got it), then a clear error: never a loop that spends a refresh token per
+   * turn.
+   */
+  async function renew(rejected: string | undefined, force: boolean, signal?: AbortSignal): Promise<string> {
+    const start = (abandoned: AbortSignal) => obtain(rejected, force, abandoned)
+    const token = await renewals.join(start, signal)
+    if (rejected === undefined || token !== rejected) return token
+    const again = await renewals.join((abandoned) => obtain(rejected, true, abandoned), signal)
+    if (again !== rejected) return again
+    throw new AuthError(
+      'TOKEN_REFRESH_FAILED',
+      `The token endpoint ${current ? new URL(current.claims.iss).origin : ''} twice answered a refresh with the access token the API had just rejected, so refreshing again would not help. The rotated pair was saved in ${storage.location}; try again later, and if it persists, generate a new pair at ${apiTokensPage(regionFor(current?.claims))}.`,
+    )
   }
 
   return {
     storage,
     async getAccessToken(signal) {
       if (current && usable(current)) return current.tokens.accessToken
-      return single(undefined, false, signal)
+      return renew(undefined, false, signal)
     },
     async renewAccessToken(rejected, signal) {
       if (current && usable(current, rejected)) return current.tokens.accessToken
-      return single(rejected, false, signal)
+      return renew(rejected, false, signal)
     },
     refresh(signal) {
-      return single(current?.tokens.accessToken, true, signal)
+      return renew(current?.tokens.accessToken, true, signal)
     },
     state() {
       if (!current) return undefined
@@ -457,6 +625,87 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     },
     stats: () => ({ ...counters }),
     secrets: () => [...seen],
+  }
+}
+
+/** `tokens` carrying `record` as its in-flight refresh, the rest of its metadata kept. */
+function withRecord(tokens: StoredTokens, record: RefreshRecord): StoredTokens {
+  return { ...tokens, meta: { ...tokens.meta, refresh: record } }
+}
+
+function unusableDetail(why: UnusableAnswer): string {
+  switch (why.kind) {
+    case 'no-access-token':
+      return 'an answer without a usable access token'
+    case 'expired':
+      return `an access token that had already expired (${why.expiredSecondsAgo} s before the server's own clock)`
+    case 'untrusted-issuer':
+      return `an access token whose issuer is ${why.issuerOrigin}, which is not a trusted token endpoint`
+  }
+}
+
+/** The transport failure's innermost words, without the URL (the origin is named separately). */
+function transportDetail(error: unknown, endpoint: string): string {
+  const described = describeFetchFailure(error, endpoint).message
+  const match = /could not reach [^:]+: (.*?)\. Check your internet/.exec(described)
+  return match?.[1] ?? 'no details'
+}
+
+/** A transport failure before anything was sent says so: the tokens are as they were. */
+function notSent(failure: NetworkError | Error): Error {
+  if (!(failure instanceof NetworkError)) return failure
+  return new NetworkError(
+    failure.code,
+    `${failure.message} The refresh request never reached the token endpoint, so your tokens were not changed.`,
+    { cause: failure.cause },
+  )
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return (error as { code?: string }).code ?? error.message
+  return String(error)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One renewal at a time, shared by every caller
+
+/**
+ * One renewal at a time; later callers join it. A caller's signal only stops that caller's wait; the renewal
+ * goes on for the others and its result is saved. Only when every caller has given up before the token
+ * request was sent is the renewal dropped (its `abandoned` signal fires).
+ */
+function createSharedRenewal<T>() {
+  let inflight: { promise: Promise<T>; waiting: number; abandon: AbortController } | undefined
+  return {
+    join(start: (abandoned: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+      if (!inflight) {
+        const abandon = new AbortController()
+        const renewal = { promise: start(abandon.signal), waiting: 0, abandon }
+        inflight = renewal
+        renewal.promise
+          .finally(() => {
+            if (inflight === renewal) inflight = undefined
+          })
+          .catch(() => undefined)
+      }
+      const renewal = inflight
+      if (!signal) {
+        renewal.waiting = Number.POSITIVE_INFINITY
+        return renewal.promise
+      }
+      renewal.waiting++
+      return untilAborted(renewal.promise, signal, () => {
+        if (--renewal.waiting === 0) renewal.abandon.abort(signal.reason)
+      })
+    },
   }
 }
 
@@ -483,9 +732,4 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onGiveUp: () 
       },
     )
   })
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return (error as { code?: string }).code ?? error.message
-  return String(error)
 }

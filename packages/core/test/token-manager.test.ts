@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { AuthError, StorageError } from '../src/errors.ts'
+import { tokenId } from '../src/internal/program.ts'
 import { memoryStorage } from '../src/storage/memory.ts'
 import type { StoredTokens, TokenStorage } from '../src/storage/types.ts'
 import { createTokenManager } from '../src/token-manager.ts'
@@ -132,36 +133,241 @@ describe('token manager', () => {
     ['an error body with status 200', () => Response.json({ error: 'server_error' })],
     ['an empty access token', () => Response.json({ access_token: '', refresh_token: 'rt-9' })],
     ['a body that is not JSON', () => new Response('<html>oops</html>', { status: 200 })],
-  ])('never stores %s', async (_name, answer) => {
+  ])('never stores %s, and records that the server spent the pair', async (_name, answer) => {
     const initial = { accessToken: expiredJwt(), refreshToken: 'rt-0' }
     const { endpoint, storage, manager } = setup(initial)
     endpoint.script(answer)
-    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'TOKEN_REFRESH_FAILED' })
-    expect(await storage.read()).toEqual(initial)
+    const error = await manager.getAccessToken().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'TOKEN_REFRESH_FAILED' })
+    expect((error as Error).message).toMatch(/nothing was stored.*has spent the refresh token/)
+    const stored = await storage.read()
+    expect(stored).toMatchObject(initial)
+    expect(stored?.meta?.refresh).toMatchObject({ state: 'spent' })
+    // Neither this program nor the next sends the spent token again.
+    const next = createTokenManager({ storage, fetch: endpoint.fetch })
+    await expect(next.getAccessToken()).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
   })
 
-  it('retries a refresh that got a 429, a 5xx or no answer, then succeeds', async () => {
-    const { endpoint, manager } = setup()
+  it('resends only what provably never arrived: 429, 503 and a refused connection, then succeeds', async () => {
+    const { endpoint, storage, manager } = setup()
     endpoint.script(
       () => new Response('busy', { status: 429, headers: { 'x-retry-after': '0' } }),
       () => new Response('oops', { status: 503 }),
-      () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })),
+      () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })),
     )
     await manager.getAccessToken()
     expect(endpoint.fetch).toHaveBeenCalledTimes(4)
     expect(manager.stats().refreshes).toBe(1)
+    // The in-flight record went with the save.
+    expect((await storage.read())?.meta?.refresh).toBeUndefined()
   })
 
   it('gives up after its retries with the tokens unchanged', async () => {
     const initial = { accessToken: expiredJwt(), refreshToken: 'rt-0' }
     const { endpoint, storage, manager } = setup(initial, { refreshRetries: 2 })
-    endpoint.script(...Array.from({ length: 3 }, () => () => new Response('down', { status: 502 })))
+    endpoint.script(...Array.from({ length: 3 }, () => () => new Response('down', { status: 503 })))
     const error = await manager.getAccessToken().catch((e: unknown) => e)
     // Temporary: not the re-authentication the user would otherwise be sent to do.
     expect(error).toMatchObject({ code: 'TOKEN_ENDPOINT_UNAVAILABLE' })
-    expect((error as Error).message).toMatch(/answered 502 3 times.*Your tokens were not changed/)
+    expect((error as Error).message).toMatch(
+      /answered 503 \(not processed\) 3 times.*Your tokens were not changed/,
+    )
     expect(endpoint.fetch).toHaveBeenCalledTimes(3)
     expect(await storage.read()).toEqual(initial)
+  })
+
+  it.each([
+    [
+      'a connection reset after sending',
+      () =>
+        Promise.reject(
+          new TypeError('fetch failed', { cause: { code: 'UND_ERR_SOCKET', message: 'other side closed' } }),
+        ),
+    ],
+    ['a 500', () => new Response('oops', { status: 500 })],
+    ['a 502 from a gateway', () => new Response('bad gateway', { status: 502 })],
+    ['a 504', () => new Response('timeout', { status: 504 })],
+  ])(
+    'never resends after %s: says the pair may be lost and records it for the next program',
+    async (_name, answer) => {
+      const initial = { accessToken: expiredJwt(), refreshToken: 'rt-0' }
+      const { endpoint, storage, manager } = setup(initial, { programName: 'sync-job' })
+      endpoint.script(answer)
+      const error = await manager.getAccessToken().catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'TOKEN_REFRESH_UNCERTAIN' })
+      expect((error as Error).message).toMatch(/may or may not have happened.*may be lost.*not sent again/)
+      expect((error as Error).message).not.toMatch(/not changed/)
+      const stored = await storage.read()
+      expect(stored).toMatchObject(initial)
+      expect(stored?.meta?.refresh).toMatchObject({ state: 'uncertain', program: 'sync-job' })
+      // Not again in this run, whatever the caller does.
+      await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'TOKEN_REFRESH_UNCERTAIN' })
+      await expect(manager.refresh()).rejects.toMatchObject({ code: 'TOKEN_REFRESH_UNCERTAIN' })
+      expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+    },
+  )
+
+  it('the next program tries an uncertain pair once; on invalid_grant it names the interrupted refresh', async () => {
+    const initial = { accessToken: expiredJwt(), refreshToken: 'rt-0' }
+    const { endpoint, storage, manager } = setup(initial, { programName: 'nightly.ts' })
+    // The server rotates, then the connection drops: rt-0 is spent, rt-1 exists only on the server.
+    endpoint.script(async () => {
+      await endpoint.fetch('http://127.0.0.1:9/as/token', { method: 'POST', body: 'refresh_token=rt-0' })
+      throw new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })
+    })
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'TOKEN_REFRESH_UNCERTAIN' })
+    const next = createTokenManager({ storage, fetch: endpoint.fetch })
+    const error = await next.getAccessToken().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'REAUTH_REQUIRED' })
+    expect((error as Error).message).toMatch(
+      /sent by nightly\.ts \(pid \d+\) at .* was interrupted.*connection failed after the request was sent/,
+    )
+    // The third program does not even try: the server said the token is dead.
+    const third = createTokenManager({ storage, fetch: endpoint.fetch })
+    await expect(third.getAccessToken()).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
+    // The dropped request (seen twice here: the script, and the rotation it performed behind the client's
+    // back), then the next program's single try; the third program sent nothing.
+    expect(endpoint.calls.map((body) => body.get('refresh_token'))).toEqual(['rt-0', 'rt-0', 'rt-0'])
+  })
+
+  it('a refresh left in flight by a killed program: the next one tries once and, when it works, clears the record', async () => {
+    const initial = { accessToken: expiredJwt(), refreshToken: 'rt-0' }
+    const { endpoint, storage } = setup(initial)
+    // What a program killed right after sending leaves: the pair and its 'sent' record.
+    await storage.write({
+      ...initial,
+      meta: {
+        refresh: {
+          state: 'sent',
+          at: new Date().toISOString(),
+          program: 'killed.ts',
+          pid: 1,
+          tokenId: await tokenId('rt-0'),
+        },
+      },
+    })
+    const next = createTokenManager({ storage, fetch: endpoint.fetch })
+    expect(await next.getAccessToken()).toEqual(expect.any(String))
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+    expect((await storage.read())?.meta?.refresh).toBeUndefined()
+  })
+
+  it('a timeout after sending is uncertain, never "your tokens were not changed"', async () => {
+    const { storage } = setup()
+    const manager = createTokenManager({
+      storage,
+      fetch: (_input, init) =>
+        new Promise<Response>((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))
+        }),
+      refreshTimeoutMs: 30,
+    })
+    const error = await manager.getAccessToken().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'TOKEN_REFRESH_UNCERTAIN' })
+    expect((error as Error).message).toMatch(/no answer within 30 ms/)
+    expect((error as Error).message).not.toMatch(/not changed/)
+  })
+
+  it('never follows a redirect from the token endpoint, and names only where it pointed', async () => {
+    const initial = { accessToken: expiredJwt(), refreshToken: 'rt-redirected-secret' }
+    const { endpoint, storage, manager } = setup(initial)
+    endpoint.script(
+      () => new Response(null, { status: 307, headers: { location: 'http://127.0.0.1:4444/steal?x=1' } }),
+    )
+    const error = await manager.getAccessToken().catch((e: unknown) => e)
+    expect(endpoint.fetch.mock.calls[0]![1]).toMatchObject({ redirect: 'manual' })
+    expect(error).toMatchObject({ code: 'TOKEN_REFRESH_FAILED' })
+    expect((error as Error).message).toMatch(
+      /redirect to http:\/\/127\.0\.0\.1:4444\..*never followed.*not changed/,
+    )
+    expect((error as Error).message).not.toMatch(/steal|rt-redirected/)
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+    expect(await storage.read()).toEqual(initial)
+  })
+
+  it('an answer with the very access token the API rejected: one more try, then a clear error', async () => {
+    const rejected = makeJwt()
+    const { endpoint, storage, manager } = setup({ accessToken: rejected, refreshToken: 'rt-0' })
+    let n = 0
+    const same = () => Response.json({ access_token: rejected, refresh_token: `rt-same-${++n}` })
+    endpoint.script(same, same, same, same)
+    const error = await manager.renewAccessToken(rejected).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'TOKEN_REFRESH_FAILED' })
+    expect((error as Error).message).toMatch(
+      /twice answered a refresh with the access token the API had just rejected/,
+    )
+    expect(endpoint.fetch).toHaveBeenCalledTimes(2)
+    // The rotated refresh token was kept: the chain is not lost.
+    expect((await storage.read())?.refreshToken).toBe('rt-same-2')
+  })
+
+  it.each([
+    ['an access token that has already expired', { exp: -60, iat: -360 }],
+    ['an access token from an untrusted issuer', { iss: 'https://login.evil.example/as' }],
+  ])('rejects %s before storing it, and says the sent pair is spent', async (_name, claims) => {
+    const initial = { accessToken: expiredJwt(), refreshToken: 'rt-0' }
+    const { endpoint, storage, manager } = setup(initial)
+    const now = Math.floor(Date.now() / 1000)
+    const shifted = Object.fromEntries(
+      Object.entries(claims).map(([k, v]) => [k, typeof v === 'number' ? now + v : v]),
+    )
+    endpoint.script(() =>
+      Response.json(
+        { access_token: makeJwt(shifted), refresh_token: 'rt-1' },
+        { headers: { date: new Date().toUTCString() } },
+      ),
+    )
+    const error = await manager.getAccessToken().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'TOKEN_REFRESH_FAILED' })
+    expect((error as Error).message).toMatch(
+      /nothing was stored.*has spent the refresh token.*Generate a new pair/,
+    )
+    expect(await storage.read()).toMatchObject({ ...initial, meta: { refresh: { state: 'spent' } } })
+    // Ends at once: no second refresh, now or from the next program.
+    await expect(manager.getAccessToken()).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+  })
+
+  it('stores the server clock offset with the pair, so later programs agree the token is fresh', async () => {
+    const offsetMs = -10 * 60_000
+    const serverNow = () => Date.now() + offsetMs
+    const iat = Math.floor(serverNow() / 1000)
+    const initial = { accessToken: makeJwt({ iat: iat - 400, exp: iat - 100 }), refreshToken: 'rt-0' }
+    const { endpoint, storage, manager } = setup(initial)
+    endpoint.script(() => {
+      const now = Math.floor(serverNow() / 1000)
+      return Response.json(
+        { access_token: makeJwt({ iat: now, exp: now + 300 }), refresh_token: 'rt-1' },
+        { headers: { date: new Date(serverNow()).toUTCString() } },
+      )
+    })
+    await manager.getAccessToken()
+    const stored = await storage.read()
+    expect(stored?.meta?.clockOffsetMs).toBeLessThan(-9 * 60_000)
+    // By the local clock this token expired five minutes ago; with the stored offset it is fresh.
+    const later = createTokenManager({ storage, fetch: endpoint.fetch })
+    expect(await later.getAccessToken()).toBe(stored?.accessToken)
+    expect(endpoint.fetch).toHaveBeenCalledTimes(1)
+  })
+
+  it('a store that cannot be written is found out before the refresh token is sent', async () => {
+    const { endpoint, storage: inner } = setup()
+    const storage: TokenStorage = {
+      ...inner,
+      location: '/srv/creds.json',
+      write: async () => {
+        throw Object.assign(new Error('resource busy'), { code: 'EBUSY' })
+      },
+    }
+    const manager = createTokenManager({ storage, fetch: endpoint.fetch })
+    const error = await manager.getAccessToken().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'STORAGE_ERROR' })
+    expect((error as Error).message).toMatch(
+      /\(EBUSY\), so the refresh was not sent: your tokens were not changed/,
+    )
+    expect(endpoint.fetch).not.toHaveBeenCalled()
   })
 
   it('does not retry a 400 other than invalid_grant', async () => {
@@ -219,7 +425,9 @@ describe('token manager', () => {
     const storage: TokenStorage = {
       ...inner,
       location: '/home/me/creds.json',
-      write: async () => {
+      write: async (tokens) => {
+        // The in-flight record is written; the rotated pair is not.
+        if (tokens.meta?.refresh) return inner.write(tokens)
         throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
       },
       saveRecovery: async (tokens) => {
@@ -235,6 +443,7 @@ describe('token manager', () => {
       /could not be written \(ENOSPC\).*kept in \/home\/me\/creds\.json\.recovered-1/,
     )
     expect(recovered).toEqual([{ accessToken: expect.any(String), refreshToken: 'rt-1' }])
+    expect((error as Error).message).toMatch(/the next program that uses .* picks it up from there/)
     // The new pair is alive in memory: the next call needs no refresh.
     expect(await manager.getAccessToken()).toBe(recovered[0]!.accessToken)
     expect(endpoint.fetch).toHaveBeenCalledTimes(1)
@@ -271,7 +480,8 @@ describe('token manager', () => {
     const storage: TokenStorage = {
       ...inner,
       write: async (tokens) => {
-        if (failWrites-- > 0) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' })
+        if (!tokens.meta?.refresh && failWrites-- > 0)
+          throw Object.assign(new Error('disk full'), { code: 'ENOSPC' })
         await inner.write(tokens)
       },
       saveRecovery: async () => '/tmp/creds.json.recovered-1',
