@@ -78,8 +78,8 @@ describe('browser example, shared creds.json', () => {
     await waitForWorkspace(page)
 
     expect(await text(page, '#workspace-name')).toBe('Fake Workspace')
-    expect(await text(page, '#workspace-tier')).toBe('Enterprise (enterprise_cloud22)')
-    // The workspace states neither: the count comes from /v4/people, the date from its snake_case created_at.
+    expect(await text(page, '#workspace-tier')).toBe('enterprise_cloud22')
+    // The documented fields, from the one answer: workspace_member_count and createdAt.
     expect(await text(page, '#workspace-members')).toBe('137')
     expect(await page.getAttribute('#workspace-created', 'title')).toBe('2024-03-14T09:26:53.000Z')
     expect(await text(page, '#workspace-created')).toMatch(/2024/)
@@ -96,6 +96,8 @@ describe('browser example, shared creds.json', () => {
     const stats = cloud.fake.stats()
     expect(stats.refreshes).toBe(1)
     expect(stats.invalidGrants).toBe(0)
+    // No second request for the member count: the workspace answer states it.
+    expect(Object.keys(stats.byRoute).filter((route) => route.includes('/v4/'))).toEqual([])
     const stored = await credsFile()
     expect(stored.refresh_token).not.toBe(cloud.initial.refreshToken)
     expect(stored.access_token).not.toBe(cloud.initial.accessToken)

@@ -45,23 +45,10 @@ function connect(config: AacConfig, storage: TokenStorage, shared?: BridgeStorag
 async function loadWorkspace({ client, tokens }: Session): Promise<void> {
   setState('loading')
   const workspace = await client.get<Record<string, unknown>>('/iam/v1/workspaces/current')
-  showWorkspace(workspace, await memberCount(client, workspace))
+  // One request: the answer states its member count (`workspace_member_count`) itself.
+  showWorkspace(workspace)
   showToken(tokens)
   setState('ready')
-}
-
-/** The workspace says how many members it has; if it does not, the people list's count does. */
-async function memberCount(client: Client, workspace: Record<string, unknown>): Promise<number | undefined> {
-  const stated = workspace['memberCount'] ?? workspace['member_count']
-  if (typeof stated === 'number') return stated
-  try {
-    const people = await client.get<{ count?: unknown }>('/v4/people', {
-      query: { limit: 1, includeCount: true },
-    })
-    return typeof people.count === 'number' ? people.count : undefined
-  } catch {
-    return undefined
-  }
 }
 
 async function start(): Promise<void> {

@@ -21,32 +21,38 @@ export function showOnly(...visible: Array<(typeof PANELS)[number]>): void {
   for (const id of PANELS) byId(id).hidden = !visible.includes(id)
 }
 
-export function showWorkspace(workspace: Record<string, unknown>, members: number | undefined): void {
+/**
+ * The fields of `GET /iam/v1/workspaces/current` as Alteryx documents them: `workspace_tier`,
+ * `workspace_member_count`, `custom_url` (snake_case) and `createdAt` (camelCase). Every one is optional: a field
+ * the answer lacks leaves its row out rather than guessing.
+ */
+export function showWorkspace(workspace: Record<string, unknown>): void {
   byId('workspace-name').textContent = text(workspace['name']) ?? '(unnamed workspace)'
-  byId('workspace-tier').textContent = tierOf(workspace)
-  byId('workspace-members').textContent = members === undefined ? 'not reported' : members.toLocaleString()
-  const url = byId('workspace-url')
-  const host = text(workspace['custom_url'] ?? workspace['customUrl'])
-  url.replaceChildren(host ? link(/^https?:\/\//.test(host) ? host : `https://${host}`, host) : 'none')
-  const created = text(workspace['createdAt'] ?? workspace['created_at'])
+  fact('workspace-tier', text(workspace['workspace_tier']))
+  const members = workspace['workspace_member_count']
+  fact(
+    'workspace-members',
+    typeof members === 'number' && Number.isFinite(members) ? members.toLocaleString() : undefined,
+  )
+  const host = text(workspace['custom_url'])
+  fact('workspace-url', host ? link(/^https?:\/\//.test(host) ? host : `https://${host}`, host) : undefined)
+  const created = text(workspace['createdAt'])
   const date = created ? new Date(created) : undefined
-  const createdCell = byId('workspace-created')
-  createdCell.textContent =
+  const shown =
     date && !Number.isNaN(date.getTime())
       ? date.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' })
-      : 'not reported'
-  createdCell.title = created ?? ''
+      : undefined
+  fact('workspace-created', shown)
+  byId('workspace-created').title = shown && created ? created : ''
   byId('workspace-json').textContent = JSON.stringify(workspace, null, 2)
   showOnly('workspace', 'token')
 }
 
-/** `Enterprise (enterprise_cloud22)`: the display name when the workspace lists its tiers, and the id. */
-function tierOf(workspace: Record<string, unknown>): string {
-  const id = text(workspace['workspace_tier'] ?? workspace['tier'])
-  const tiers = (workspace['workspacetiers'] as { data?: Array<Record<string, unknown>> } | undefined)?.data
-  const display = text(tiers?.find((tier) => tier['name'] === id)?.['displayName'])
-  if (display && id) return `${display} (${id})`
-  return display ?? id ?? 'not reported'
+/** Fills the cell `id`, or empties it and hides its row (the `<div>` holding its label) when there is no value. */
+function fact(id: string, value: string | HTMLElement | undefined): void {
+  const cell = byId(id)
+  cell.replaceChildren(...(value === undefined ? [] : [value]))
+  if (cell.parentElement) cell.parentElement.hidden = value === undefined
 }
 
 export function showToken(tokens: TokenManager): void {

@@ -11,7 +11,9 @@ describe('aac whoami', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' })
     const lines = result.stdout.trimEnd().split('\n')
     expect(lines).toHaveLength(4)
-    expect(lines[0]).toBe('workspace  Fake Workspace (id 31429, fake.us1.alteryxcloud.com)')
+    expect(lines[0]).toBe(
+      'workspace  Fake Workspace (id 31429, fake.us1.alteryxcloud.com, enterprise_cloud22, 137 members)',
+    )
     expect(lines[1]).toMatch(/^user {7}\S.* <.+@fake\.example\.com> \(id 51\)$/)
     expect(lines[2]).toMatch(/^token {6}valid for [45] min/)
     expect(lines[3]).toBe(`config     ${dir}`)
@@ -24,7 +26,13 @@ describe('aac whoami', () => {
     const dir = await fake.configDir()
     const result = await aacInProcess(['whoami', '--json'], { env: { AAC_CONFIG_DIR: dir } })
     expect(JSON.parse(result.stdout)).toMatchObject({
-      workspace: { id: 31429, name: 'Fake Workspace' },
+      workspace: {
+        id: 31429,
+        name: 'Fake Workspace',
+        url: 'fake.us1.alteryxcloud.com',
+        tier: 'enterprise_cloud22',
+        members: 137,
+      },
       user: { id: 51 },
       token: { issuer: fake.cloud.issuer, expires_at: expect.stringMatching(/Z$/) },
       config_dir: dir,

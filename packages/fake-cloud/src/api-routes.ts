@@ -45,7 +45,7 @@ const routes: Route[] = [
   {
     method: 'GET',
     pattern: /^\/iam\/v1\/workspaces\/current$/,
-    handle: ({ res }) => sendJson(res, 200, iamWorkspace()),
+    handle: ({ ctx, res }) => sendJson(res, 200, iamWorkspace(ctx.people)),
   },
   {
     method: 'GET',
@@ -151,7 +151,7 @@ function bearerAccepted(ctx: ServerContext, req: IncomingMessage, res: ServerRes
     sendText(res, 401, 'Unauthorized')
     return false
   }
-  const result = ctx.signer.verify(m[1], Math.floor(Date.now() / 1000))
+  const result = ctx.signer.verify(m[1], Math.floor(ctx.now() / 1000))
   if (!result.ok) {
     if (result.reason === 'expired') sendJson(res, 401, { message: 'jwt expired' })
     else sendText(res, 401, 'Unauthorized')
@@ -237,7 +237,7 @@ function getJob({ ctx, res, params }: Call): void {
     wrangledDataset: { id: job.datasetId },
     sessionId: job.sessionId,
     createdAt: job.createdAt,
-    updatedAt: new Date().toISOString(),
+    updatedAt: new Date(ctx.now()).toISOString(),
   })
 }
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { startFakeCloud } from './server.ts'
+import { MAX_CLOCK_OFFSET_SECONDS, startFakeCloud } from './server.ts'
 import type { FakeCloudOptions } from './types.ts'
 
 const USAGE = `Usage: tsx packages/fake-cloud/src/cli.ts [options]
@@ -14,6 +14,9 @@ Options:
   --split-hosts       serve /v4 and /svc-workflow on a second port (printed), like the real direct host;
                       clients configured from aac_url.txt alone then get RouteNotFoundException for them
   --cors              send CORS headers, for a page on another origin calling the fake directly
+  --clock-offset SECONDS
+                      run the server's clock this many seconds ahead of this machine's (negative: behind;
+                      write --clock-offset=-90): token iat/exp, the expiry check and the Date header
   --config-dir DIR    write aac_url.txt, client_id.txt and creds.json for a new token pair into DIR
   --expired           with --config-dir: make the written access token already expired
   -h, --help          show this help`
@@ -42,6 +45,7 @@ function parse() {
       expired: { type: 'boolean' },
       'split-hosts': { type: 'boolean' },
       cors: { type: 'boolean' },
+      'clock-offset': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -69,6 +73,16 @@ const ttl = integer('ttl', values.ttl, 1, 365 * 24 * 3600)
 if (ttl !== undefined) options.accessTokenTtlSeconds = ttl
 if (values['split-hosts']) options.splitHosts = true
 if (values.cors) options.cors = true
+const offset = values['clock-offset']
+if (offset !== undefined) {
+  const seconds = Number(offset)
+  if (!/^[+-]?\d+(\.\d+)?$/.test(offset) || Math.abs(seconds) > MAX_CLOCK_OFFSET_SECONDS) {
+    usageError(
+      `--clock-offset must be a number of seconds from -${MAX_CLOCK_OFFSET_SECONDS} to ${MAX_CLOCK_OFFSET_SECONDS}`,
+    )
+  }
+  options.clockOffsetSeconds = seconds
+}
 
 let cloud: Awaited<ReturnType<typeof startFakeCloud>>
 try {
@@ -86,6 +100,10 @@ try {
 process.stdout.write(`fake Alteryx Cloud listening on ${cloud.url}\n`)
 if (cloud.directUrl !== cloud.url)
   process.stdout.write(`direct host (/v4, /svc-workflow) on ${cloud.directUrl}\n`)
+if (cloud.clockOffsetSeconds !== 0)
+  process.stdout.write(
+    `server clock ${cloud.clockOffsetSeconds > 0 ? '+' : ''}${cloud.clockOffsetSeconds} s from this machine's\n`,
+  )
 const configDir = values['config-dir']
 if (configDir) {
   const dir = resolve(configDir)

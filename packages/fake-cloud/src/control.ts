@@ -8,6 +8,13 @@ export const CONTROL_PREFIX = '/__control'
 /**
  * The {@link FakeCloud} methods over HTTP, for tests running in another process or runtime (Deno, Bun, a
  * browser). Not counted in stats and never hit by faults, so observing the fake does not change it.
+ *
+ * - `GET /info`: `{url, directUrl, issuer, projectId, oauthClientId, clockOffsetSeconds}`
+ * - `GET /stats`: `FakeCloudStats`; `POST /reset`
+ * - `POST /faults` with a {@link Fault} as JSON: 200 `{ok: true}`, or 400 `{error}` saying what is wrong
+ * - `POST /tokens` with `{expired?, ttlSeconds?}`: a new `TokenPair`
+ * - `GET /refresh-token-valid?token=...`: `{valid}`
+ * - `GET /clock`, `POST /clock` with `{offsetSeconds}`: `{offsetSeconds, now}` (`now` ISO, the server's clock)
  */
 export async function handleControlRequest(
   cloud: FakeCloud,
@@ -28,8 +35,25 @@ export async function handleControlRequest(
         issuer: cloud.issuer,
         projectId: cloud.projectId,
         oauthClientId,
+        clockOffsetSeconds: cloud.clockOffsetSeconds,
       })
       return
+    case 'GET /clock':
+      sendJson(res, 200, clock(cloud))
+      return
+    case 'POST /clock': {
+      const body = await jsonBody(req)
+      const seconds = (body as { offsetSeconds?: unknown } | undefined)?.offsetSeconds
+      try {
+        if (typeof seconds !== 'number') throw new RangeError('"offsetSeconds" must be a number of seconds')
+        cloud.setClockOffset(seconds)
+      } catch (error) {
+        sendJson(res, 400, { error: (error as Error).message })
+        return
+      }
+      sendJson(res, 200, clock(cloud))
+      return
+    }
     case 'POST /reset':
       cloud.reset()
       sendJson(res, 200, { ok: true })
@@ -64,6 +88,14 @@ export async function handleControlRequest(
       return
     default:
       sendRouteNotFound(res, req.method ?? 'GET', url.pathname)
+  }
+}
+
+/** The server's clock as the Date header and new tokens show it. */
+function clock(cloud: FakeCloud): { offsetSeconds: number; now: string } {
+  return {
+    offsetSeconds: cloud.clockOffsetSeconds,
+    now: new Date(Date.now() + cloud.clockOffsetSeconds * 1000).toISOString(),
   }
 }
 

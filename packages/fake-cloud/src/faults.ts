@@ -1,7 +1,35 @@
 import type { ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
+import { TOKEN_PATH } from './context.ts'
 import { sendJson, sendText, v4Exception } from './http.ts'
 import type { Fault } from './types.ts'
+
+/** The `iss` an `untrusted-iss` fault puts in the access token when it names none. */
+export const UNTRUSTED_ISSUER_DEFAULT = 'https://login.evil.example/as'
+
+const KINDS = [
+  'status',
+  'delay',
+  'unauthorized',
+  'drop-after-rotate',
+  'late-after-rotate',
+  'same-access-token',
+  'expired-access-token',
+  'untrusted-iss',
+  'redirect',
+] as const satisfies ReadonlyArray<Fault['kind']>
+
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308]
+
+/** Faults that apply only at the token endpoint: a `path`, if any, can only be the token endpoint's. */
+const TOKEN_ONLY = new Set<string>([
+  'drop-after-rotate',
+  'late-after-rotate',
+  'same-access-token',
+  'expired-access-token',
+  'untrusted-iss',
+  'redirect',
+])
 
 interface Queued {
   fault: Fault
@@ -23,14 +51,19 @@ export class FaultQueue {
     kind: K,
     matches: (fault: Extract<Fault, { kind: K }>) => boolean = () => true,
   ) {
-    const index = this.#queue.findIndex(
-      (q) => q.fault.kind === kind && matches(q.fault as Extract<Fault, { kind: K }>),
-    )
+    return this.takeFirst((fault) => fault.kind === kind && matches(fault as Extract<Fault, { kind: K }>)) as
+      | Extract<Fault, { kind: K }>
+      | undefined
+  }
+
+  /** Consumes one use of the first queued fault, of whatever kind, that `matches` accepts. */
+  takeFirst(matches: (fault: Fault) => boolean): Fault | undefined {
+    const index = this.#queue.findIndex((q) => matches(q.fault))
     const queued = this.#queue[index]
     if (!queued) return undefined
     queued.remaining -= 1
     if (queued.remaining <= 0) this.#queue.splice(index, 1)
-    return queued.fault as Extract<Fault, { kind: K }>
+    return queued.fault
   }
 
   clear(): void {
@@ -50,29 +83,65 @@ export function faultProblem(value: unknown): string | undefined {
   if (path !== undefined && !(typeof path === 'string' && path.startsWith('/'))) {
     return '"path" must be a pathname starting with "/"'
   }
-  switch (f['kind']) {
+  const kind = f['kind']
+  if (path !== undefined && path !== TOKEN_PATH && typeof kind === 'string' && TOKEN_ONLY.has(kind)) {
+    return `"${kind}" applies to the token endpoint only: "path" must be "${TOKEN_PATH}" or absent`
+  }
+  switch (kind) {
     case 'status': {
       const status = f['status']
       if (!(Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599)) {
         return '"status" must be an integer from 400 to 599'
       }
       const retry = f['retryAfterSeconds']
-      if (retry !== undefined && !(typeof retry === 'number' && retry >= 0)) {
+      if (retry !== undefined && !(typeof retry === 'number' && retry >= 0 && Number.isFinite(retry))) {
         return '"retryAfterSeconds" must be a number >= 0'
+      }
+      const afterRotate = f['afterRotate']
+      if (afterRotate !== undefined && typeof afterRotate !== 'boolean')
+        return '"afterRotate" must be a boolean'
+      if (afterRotate && path !== undefined && path !== TOKEN_PATH) {
+        return `"afterRotate" applies to the token endpoint only: "path" must be "${TOKEN_PATH}" or absent`
       }
       return undefined
     }
-    case 'delay': {
+    case 'delay':
+    case 'late-after-rotate': {
       const ms = f['ms']
       return typeof ms === 'number' && ms >= 0 && Number.isFinite(ms)
         ? undefined
         : '"ms" must be a number >= 0'
     }
+    case 'untrusted-iss': {
+      const issuer = f['issuer']
+      return issuer === undefined || isHttpUrl(issuer)
+        ? undefined
+        : '"issuer" must be an absolute http(s) URL'
+    }
+    case 'redirect': {
+      if (!isHttpUrl(f['location'])) return '"location" must be an absolute http(s) URL'
+      const status = f['status']
+      return status === undefined || REDIRECT_STATUSES.includes(status as number)
+        ? undefined
+        : `"status" of a redirect must be one of ${REDIRECT_STATUSES.join(', ')}`
+    }
     case 'unauthorized':
     case 'drop-after-rotate':
+    case 'same-access-token':
+    case 'expired-access-token':
       return undefined
     default:
-      return '"kind" must be one of status, delay, unauthorized, drop-after-rotate'
+      return `"kind" must be one of ${KINDS.join(', ')}`
+  }
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
   }
 }
 

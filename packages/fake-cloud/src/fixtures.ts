@@ -3,6 +3,8 @@
 const WORKSPACE_ID = 31429
 const WORKSPACE_CREATED = '2024-03-14T09:26:53.000Z'
 const WORKSPACE_UPDATED = '2025-01-20T16:02:11.000Z'
+const WORKSPACE_TIER = 'enterprise_cloud22'
+const WORKSPACE_TIER_ID = 31428
 
 const FIRST = [
   'Ada',
@@ -40,30 +42,37 @@ export function person(id: number): Record<string, unknown> {
 }
 
 /**
- * `GET /iam/v1/workspaces/current`: the gateway's snake_case shape as api-facts.md records it. No member count:
- * the real answer is not known to carry one, so clients must get it from `/v4/people?includeCount=true`.
+ * `GET /iam/v1/workspaces/current`: the shape Alteryx's guide prints for this call (api-facts.md has it whole),
+ * field for field and in its mixed case: `createdAt`/`updatedAt` and the tiers' fields in camelCase, `custom_url`,
+ * `max_user_number`, `workspace_member_count` and `workspace_tier` in snake_case. Only the values are the fake's;
+ * `workspace_member_count` is the number of people `/v4/people` lists.
  */
-export function iamWorkspace(): Record<string, unknown> {
+export function iamWorkspace(memberCount: number): Record<string, unknown> {
   return {
     id: WORKSPACE_ID,
     name: 'Fake Workspace',
     state: 'active',
+    lastStateChange: null,
     custom_url: 'fake.us1.alteryxcloud.com',
+    max_user_number: 5000,
     gid: '01JKFAKE0WORKSPACE00000000',
-    workspace_tier: 'enterprise_cloud22',
+    createdAt: WORKSPACE_CREATED,
+    updatedAt: WORKSPACE_UPDATED,
     workspacetiers: {
       data: [
         {
-          id: 7,
-          name: 'enterprise_cloud22',
-          displayName: 'Enterprise',
-          startDate: WORKSPACE_CREATED,
-          endDate: null,
+          isSingleUser: false,
+          id: WORKSPACE_TIER_ID,
+          name: WORKSPACE_TIER,
+          startsAt: WORKSPACE_CREATED,
+          trialState: 'None',
+          workspace: { id: WORKSPACE_ID },
         },
       ],
     },
-    created_at: WORKSPACE_CREATED,
-    updated_at: WORKSPACE_UPDATED,
+    workspace_member_count: memberCount,
+    workspace_tier: WORKSPACE_TIER,
+    emrCluster: null,
   }
 }
 
@@ -74,7 +83,7 @@ export function v4Workspace(memberCount: number): Record<string, unknown> {
     name: 'Fake Workspace',
     state: 'active',
     customUrl: 'fake.us1.alteryxcloud.com',
-    tier: 'enterprise_cloud22',
+    tier: WORKSPACE_TIER,
     memberCount,
     createdAt: WORKSPACE_CREATED,
     updatedAt: WORKSPACE_UPDATED,

@@ -30,6 +30,12 @@ export interface Job {
 export class JobBook {
   readonly #jobs = new Map<number, Job>()
   #nextId = 1001
+  readonly #now: () => number
+
+  /** `now`: the server's clock in epoch milliseconds. */
+  constructor(now: () => number = Date.now) {
+    this.#now = now
+  }
 
   create(datasetId: number): Job {
     const job: Job = {
@@ -38,7 +44,7 @@ export class JobBook {
       sessionId: randomUUID(),
       polls: 0,
       status: 'Pending',
-      createdAt: new Date().toISOString(),
+      createdAt: new Date(this.#now()).toISOString(),
     }
     this.#jobs.set(job.id, job)
     return job

@@ -34,12 +34,20 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
   const oauthClientId = options.oauthClientId ?? 'fake-oauth-client'
   const people = options.people ?? 137
   const ttlSeconds = options.accessTokenTtlSeconds ?? 300
+  let clockOffsetSeconds = checkedClockOffset(options.clockOffsetSeconds ?? 0)
+  // The server's "now": tokens, the bearer check, jobs and the Date header all read this one clock.
+  const now = () => Date.now() + clockOffsetSeconds * 1000
 
   const signer = await createJwtSigner()
-  // Requests parked in a delay fault; stop() wakes them so no timer keeps the process alive.
+  // Requests parked in a delay or late-after-rotate fault; stop() wakes them so no timer keeps the process alive.
   const parked = new Set<() => void>()
+  let stopping: Promise<void> | undefined
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (stopping) {
+        resolve()
+        return
+      }
       const wake = () => {
         clearTimeout(timer)
         parked.delete(wake)
@@ -67,16 +75,17 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
 
   const ctx: ServerContext = {
     signer,
-    tokens: new TokenService({ signer, issuer, oauthClientId, ttlSeconds }),
+    tokens: new TokenService({ signer, issuer, oauthClientId, ttlSeconds, now }),
     faults: new FaultQueue(),
-    jobs: new JobBook(),
+    jobs: new JobBook(now),
     projectId,
     oauthClientId,
     people,
     stats: emptyStats(),
+    now,
+    sleep,
   }
 
-  let stopping: Promise<void> | undefined
   const cloud: FakeCloud = {
     url,
     directUrl,
@@ -91,6 +100,12 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     isRefreshTokenValid: (rt) => ctx.tokens.isRefreshTokenValid(rt),
     stats: () => snapshot(ctx.stats),
     inject: (fault) => ctx.faults.add(fault),
+    setClockOffset(seconds) {
+      clockOffsetSeconds = checkedClockOffset(seconds)
+    },
+    get clockOffsetSeconds() {
+      return clockOffsetSeconds
+    },
     reset() {
       ctx.stats = emptyStats()
       ctx.faults.clear()
@@ -128,6 +143,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const url = new URL(req.url ?? '/', 'http://fake.invalid')
     const path = url.pathname
     const method = req.method ?? 'GET'
+    // Node would send the machine's time; clients learn the server's clock from this header and from `iat`.
+    res.setHeader('date', new Date(now()).toUTCString())
     res.setHeader('x-trifacta-request-id', randomUUID())
     if (cors) {
       applyCors(req, res)
@@ -148,7 +165,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     const atTokenEndpoint = path === TOKEN_PATH && host !== 'direct'
     const stats = ctx.stats
     stats.requests += 1
-    if (!atTokenEndpoint) stats.apiRequests += 1
+    if (atTokenEndpoint) stats.tokenRequests += 1
+    else stats.apiRequests += 1
     const key = `${method} ${path}`
     stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1
 
@@ -156,7 +174,8 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
     if (delay) await sleep(delay.ms)
     if (res.destroyed) return
 
-    const statusFault = ctx.faults.take('status', (f) => pathMatches(f, path))
+    // Faults with `afterRotate` wait for the token endpoint to rotate first; it takes them itself.
+    const statusFault = ctx.faults.take('status', (f) => !f.afterRotate && pathMatches(f, path))
     if (statusFault) sendStatusFault(res, statusFault, atTokenEndpoint)
     else if (atTokenEndpoint) await handleTokenRequest(ctx, req, res)
     else await handleApiRequest(ctx, req, res, url, host)
@@ -169,6 +188,23 @@ export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<Fa
 
   return cloud
 }
+
+/** A clock offset is a finite number of seconds, within {@link MAX_CLOCK_OFFSET_SECONDS} either way. */
+function checkedClockOffset(seconds: unknown): number {
+  if (
+    typeof seconds !== 'number' ||
+    !Number.isFinite(seconds) ||
+    Math.abs(seconds) > MAX_CLOCK_OFFSET_SECONDS
+  ) {
+    throw new RangeError(
+      `clock offset must be a number of seconds from -${MAX_CLOCK_OFFSET_SECONDS} to ${MAX_CLOCK_OFFSET_SECONDS}`,
+    )
+  }
+  return seconds
+}
+
+/** Ten years either way: far more skew than any test needs, far less than a Date can hold. */
+export const MAX_CLOCK_OFFSET_SECONDS = 10 * 366 * 24 * 3600
 
 interface Listener {
   server: Server

@@ -4,6 +4,7 @@ export function emptyStats(): FakeCloudStats {
   return {
     requests: 0,
     apiRequests: 0,
+    tokenRequests: 0,
     refreshes: 0,
     invalidGrants: 0,
     reuseDetected: 0,

@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ServerContext } from './context.ts'
-import { readBody, sendJson } from './http.ts'
+import { type ServerContext, TOKEN_PATH } from './context.ts'
+import { pathMatches, sendStatusFault, UNTRUSTED_ISSUER_DEFAULT } from './faults.ts'
+import { readBody, sendJson, sendText } from './http.ts'
+import type { AccessTokenChoice } from './tokens.ts'
+import type { Fault } from './types.ts'
 
-export const TOKEN_PATH = '/as/token'
+export { TOKEN_PATH }
 
 /** Token responses must never be cached by anything between the client and the server (RFC 6749 §5.1). */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
@@ -13,6 +16,13 @@ function oauthError(res: ServerResponse, status: number, error: string, descript
 
 /** `POST /as/token`: the refresh_token grant of a public client, the only grant this API's users have. */
 export async function handleTokenRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse) {
+  const redirect = ctx.faults.take('redirect')
+  if (redirect) {
+    // Read (and ignore) the body so the client has sent all of it, as a real redirecting proxy would have.
+    await readBody(req)
+    sendText(res, redirect.status ?? 307, '', { location: redirect.location, ...NO_STORE })
+    return
+  }
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST')
     oauthError(res, 405, 'invalid_request', 'The token endpoint only accepts POST')
@@ -44,20 +54,40 @@ export async function handleTokenRequest(ctx: ServerContext, req: IncomingMessag
     return
   }
 
-  const result = ctx.tokens.redeem(refreshToken)
+  // The access-token fault is taken inside redeem, once the refresh is accepted: a refused one leaves it queued.
+  const result = ctx.tokens.redeem(refreshToken, () => accessTokenChoice(ctx))
   if (!result.ok) {
     if (result.reason === 'reused') ctx.stats.reuseDetected += 1
     ctx.stats.invalidGrants += 1
     oauthError(res, 400, 'invalid_grant', result.description)
     return
   }
-  ctx.stats.refreshes += 1
+  const stats = ctx.stats
+  stats.refreshes += 1
 
-  if (ctx.faults.take('drop-after-rotate')) {
-    // The rotation above stands; only the answer is lost, exactly like a connection cut after the server
-    // committed. The client now holds a dead refresh token and the live one exists nowhere but here.
+  // From here on the rotation stands, whatever happens to the answer.
+  const answer = ctx.faults.takeFirst(
+    (f) =>
+      f.kind === 'drop-after-rotate' ||
+      f.kind === 'late-after-rotate' ||
+      (f.kind === 'status' && f.afterRotate === true && pathMatches(f, TOKEN_PATH)),
+  )
+  if (answer?.kind === 'drop-after-rotate') {
+    // Only the answer is lost, exactly like a connection cut after the server committed. The client now holds a
+    // dead refresh token and the live one exists nowhere but here.
     req.socket.destroy()
     return
+  }
+  if (answer?.kind === 'status') {
+    // A gateway's error after its backend rotated: the client cannot tell whether the refresh happened.
+    if (answer.status === 400) stats.invalidGrants += 1
+    sendStatusFault(res, answer, true)
+    return
+  }
+  if (answer?.kind === 'late-after-rotate') {
+    await ctx.sleep(answer.ms)
+    // The client timed out or was killed meanwhile (or the fake is stopping): the new pair is lost with it.
+    if (res.destroyed || req.socket.destroyed) return
   }
   sendJson(
     res,
@@ -70,4 +100,21 @@ export async function handleTokenRequest(ctx: ServerContext, req: IncomingMessag
     },
     NO_STORE,
   )
+}
+
+/** The access token a successful refresh answers with, as the first queued access-token fault says. */
+function accessTokenChoice(ctx: ServerContext): AccessTokenChoice {
+  const fault: Fault | undefined = ctx.faults.takeFirst(
+    (f) => f.kind === 'same-access-token' || f.kind === 'expired-access-token' || f.kind === 'untrusted-iss',
+  )
+  switch (fault?.kind) {
+    case 'same-access-token':
+      return { kind: 'same' }
+    case 'expired-access-token':
+      return { kind: 'expired' }
+    case 'untrusted-iss':
+      return { kind: 'issuer', issuer: fault.issuer ?? UNTRUSTED_ISSUER_DEFAULT }
+    default:
+      return { kind: 'new' }
+  }
 }

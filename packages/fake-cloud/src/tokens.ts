@@ -7,6 +7,8 @@ export const CURRENT_USER_ID = 51
 
 interface Family {
   current: string
+  /** The access token handed out with `current`: what a `same-access-token` fault answers again. */
+  accessToken: string
   revoked: boolean
 }
 
@@ -14,6 +16,16 @@ interface RefreshTokenRecord {
   family: Family
   used: boolean
 }
+
+/**
+ * Which access token a successful refresh answers with: a new one (the default), the family's previous one,
+ * one already expired, or one whose `iss` claim is another issuer.
+ */
+export type AccessTokenChoice =
+  | { kind: 'new' }
+  | { kind: 'same' }
+  | { kind: 'expired' }
+  | { kind: 'issuer'; issuer: string }
 
 export type RedeemResult =
   | { ok: true; pair: TokenPair }
@@ -52,19 +64,28 @@ export class TokenService {
     return Math.ceil((this.#opts.now ?? Date.now)() / 1000)
   }
 
+  /** Expired: issued an hour and `ttl` ago, so no clock skew allowance on the client can make it look alive. */
+  #expiredIssuedAt(ttl: number): number {
+    return this.#issuedAt() - 3600 - ttl
+  }
+
   /** A new family, as the web UI's "Generate" button makes. */
   issue(opts: { expired?: boolean; ttlSeconds?: number } = {}): TokenPair {
     const refreshToken = newRefreshToken()
-    const family: Family = { current: refreshToken, revoked: false }
-    this.#records.set(refreshToken, { family, used: false })
     const ttl = opts.ttlSeconds ?? this.#opts.ttlSeconds
-    // Expired: issued an hour and `ttl` ago, so no clock skew allowance on the client can make it look alive.
-    const iat = opts.expired ? this.#issuedAt() - 3600 - ttl : this.#issuedAt()
-    return { accessToken: this.#mint(iat, ttl), refreshToken }
+    const iat = opts.expired ? this.#expiredIssuedAt(ttl) : this.#issuedAt()
+    const accessToken = this.#mint(iat, ttl)
+    const family: Family = { current: refreshToken, accessToken, revoked: false }
+    this.#records.set(refreshToken, { family, used: false })
+    return { accessToken, refreshToken }
   }
 
-  /** Spends `rt` and returns the next pair of its family, or why that is refused. */
-  redeem(rt: string): RedeemResult {
+  /**
+   * Spends `rt` and returns the next pair of its family, or why that is refused. `access` is asked only once the
+   * refresh is accepted (so a fault it consumes is spent only by a refresh that rotated) and picks the access
+   * token of the answer; the refresh token always rotates.
+   */
+  redeem(rt: string, access: () => AccessTokenChoice = () => ({ kind: 'new' })): RedeemResult {
     const record = this.#records.get(rt)
     if (!record) return { ok: false, reason: 'unknown', description: 'Refresh token is unknown or expired' }
     if (record.used) {
@@ -79,10 +100,16 @@ export class TokenService {
       return { ok: false, reason: 'revoked', description: 'Refresh token was revoked' }
     record.used = true
     const refreshToken = newRefreshToken()
-    record.family.current = refreshToken
-    this.#records.set(refreshToken, { family: record.family, used: false })
+    const family = record.family
+    family.current = refreshToken
+    this.#records.set(refreshToken, { family, used: false })
     const ttl = this.#opts.ttlSeconds
-    return { ok: true, pair: { accessToken: this.#mint(this.#issuedAt(), ttl), refreshToken } }
+    const choice = access()
+    if (choice.kind !== 'same') {
+      const iat = choice.kind === 'expired' ? this.#expiredIssuedAt(ttl) : this.#issuedAt()
+      family.accessToken = this.#mint(iat, ttl, choice.kind === 'issuer' ? choice.issuer : undefined)
+    }
+    return { ok: true, pair: { accessToken: family.accessToken, refreshToken } }
   }
 
   isRefreshTokenValid(rt: string): boolean {
@@ -90,9 +117,9 @@ export class TokenService {
     return !!record && !record.used && !record.family.revoked && record.family.current === rt
   }
 
-  #mint(iat: number, ttl: number): string {
+  #mint(iat: number, ttl: number, issuer = this.#opts.issuer): string {
     return this.#opts.signer.sign({
-      iss: this.#opts.issuer,
+      iss: issuer,
       client_id: this.#opts.oauthClientId,
       sub: `user-${CURRENT_USER_ID}`,
       scope: 'openid profile email offline_access',

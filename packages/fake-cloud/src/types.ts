@@ -29,6 +29,13 @@ export interface FakeCloudOptions {
    * directly. Default false, like the real API, which sends none to localhost pages.
    */
   cors?: boolean
+  /**
+   * How far the server's clock is ahead of this machine's (negative: behind), in seconds; default 0. It shifts
+   * the server's "now" everywhere: `iat`/`exp` of minted tokens, the bearer-token expiry check, job timestamps
+   * and the HTTP `Date` header of every response, so a client learning the server clock from `Date` or from
+   * `iat` sees the same skew. Change it later with {@link FakeCloud.setClockOffset}.
+   */
+  clockOffsetSeconds?: number
 }
 
 /**
@@ -36,11 +43,20 @@ export interface FakeCloudOptions {
  * routes and (with `cors`) CORS preflights are not counted.
  */
 export interface FakeCloudStats {
-  /** Every HTTP request received (API, token endpoint, unknown routes). */
+  /** Every HTTP request received (API, token endpoint, unknown routes): `tokenRequests + apiRequests`. */
   requests: number
   /** Requests other than the token endpoint. */
   apiRequests: number
-  /** Successful refresh_token grants (including ones whose answer was dropped by a fault). */
+  /**
+   * Every request that reached the token endpoint (`/as/token` on the issuer's listener), whatever the answer:
+   * refreshed, refused, redirected, delayed, dropped or answered by a fault. Lets a test assert that a client
+   * sent no second refresh.
+   */
+  tokenRequests: number
+  /**
+   * Successful refresh_token grants: rotations, including ones whose answer a fault then dropped, delayed past
+   * the client's patience or replaced with an error status (`afterRotate`).
+   */
   refreshes: number
   /** Token requests answered 400 invalid_grant. */
   invalidGrants: number
@@ -55,14 +71,33 @@ export interface FakeCloudStats {
 /**
  * A scripted misbehaviour, queued with {@link FakeCloud.inject}. Faults are consumed in injection order by the
  * requests they match; `times` (default 1) says how many requests each one affects.
+ *
+ * Faults of different groups apply to the same request together: a `delay`, then a `status` or `redirect`
+ * (which answer instead of the server); at the token endpoint, after a successful rotation, one access-token
+ * fault (`same-access-token`, `expired-access-token`, `untrusted-iss`) and one answer fault
+ * (`drop-after-rotate`, `late-after-rotate`, `status` with `afterRotate`), each the first of its group in
+ * injection order. The after-rotation faults are consumed only by a request that rotated: a refused refresh
+ * (e.g. `invalid_grant`) leaves them queued.
  */
 export type Fault =
   /**
-   * Answer matching requests with `status` instead of handling them. `path` is an exact pathname (the token
-   * endpoint is '/as/token'); without it any request matches. 429 comes with `x-retry-after` and
-   * `x-rate-limit-*` headers like the real gateway.
+   * Answer matching requests with `status` (400-599) instead of handling them. `path` is an exact pathname (the
+   * token endpoint is '/as/token'); without it any request matches. 429 comes with `x-retry-after` (from
+   * `retryAfterSeconds`, default 1) and `x-rate-limit-*` headers like the real gateway; at the token endpoint
+   * other statuses answer an OAuth error body (400 is `invalid_grant`).
+   *
+   * `afterRotate: true` (token endpoint only; `path`, if given, must be '/as/token'): the refresh is processed
+   * and rotated first (old refresh token spent, new pair live server-side), then the status is answered instead
+   * of the new pair, like a gateway's 502 after its backend rotated. Requests that do not rotate pass through.
    */
-  | { kind: 'status'; status: number; path?: string; times?: number; retryAfterSeconds?: number }
+  | {
+      kind: 'status'
+      status: number
+      path?: string
+      times?: number
+      retryAfterSeconds?: number
+      afterRotate?: boolean
+    }
   /** Wait `ms` before handling matching requests (then handle them normally). */
   | { kind: 'delay'; ms: number; path?: string; times?: number }
   /** The next API request(s) get a 401 even with a valid access token, as when a token is revoked mid-life. */
@@ -72,6 +107,35 @@ export type Fault =
    * without answering: the connection lost after the server rotated, the one failure users cannot repair.
    */
   | { kind: 'drop-after-rotate'; times?: number }
+  /**
+   * The token endpoint rotates, then holds the answer `ms` before sending it: a client that times out or is
+   * killed meanwhile loses the only copy of the new pair. If the client has gone away when the time is up, the
+   * answer is dropped; `stop()` ends the wait at once.
+   */
+  | { kind: 'late-after-rotate'; ms: number; times?: number }
+  /**
+   * The token endpoint rotates the refresh token normally (old one spent, new one live) but answers with the
+   * access token the family had before this refresh, the very one the API just rejected, instead of a new one.
+   */
+  | { kind: 'same-access-token'; times?: number }
+  /**
+   * The token endpoint rotates normally (new refresh token live) but answers with an access token that is
+   * already expired: issued an hour and the ttl ago, like `issueTokens({ expired: true })`. `expires_in` still
+   * says the ttl, as a careless server would.
+   */
+  | { kind: 'expired-access-token'; times?: number }
+  /**
+   * The token endpoint rotates normally but the new access token's `iss` claim is `issuer` (an absolute http(s)
+   * URL; default 'https://login.evil.example/as'): a client that trusts `iss` would post its next refresh token
+   * there. The token is still signed by this fake, so its API accepts it.
+   */
+  | { kind: 'untrusted-iss'; issuer?: string; times?: number }
+  /**
+   * The token endpoint answers `status` (301, 302, 303, 307 or 308; default 307) with `Location: location` (an
+   * absolute http(s) URL, e.g. another local port) without processing the request: nothing rotates. A client
+   * that follows it carries the refresh token to a host nobody checked.
+   */
+  | { kind: 'redirect'; location: string; status?: 301 | 302 | 303 | 307 | 308; times?: number }
 
 /** A token pair as the web UI's "Generate" button hands it out. */
 export interface TokenPair {
@@ -102,7 +166,14 @@ export interface FakeCloud {
   stats(): FakeCloudStats
   /** Queues a fault. */
   inject(fault: Fault): void
-  /** Clears counters and queued faults; token families and jobs stay. */
+  /**
+   * Moves the server's clock to this machine's clock plus `seconds` (negative: behind) from now on; see
+   * {@link FakeCloudOptions.clockOffsetSeconds}. Tokens already minted keep their `iat`/`exp`.
+   */
+  setClockOffset(seconds: number): void
+  /** The current clock offset in seconds. */
+  readonly clockOffsetSeconds: number
+  /** Clears counters and queued faults; token families, jobs and the clock offset stay. */
   reset(): void
   /** Closes the listener(s) and every open socket. */
   stop(): Promise<void>

@@ -4,25 +4,70 @@ import { api, useFakeCloud } from './helpers.ts'
 const start = useFakeCloud()
 
 describe('gateway host (/iam)', () => {
-  it('answers the seed call with the workspace', async () => {
+  it("answers the seed call with the workspace, in the shape Alteryx's guide prints", async () => {
     const cloud = await start()
     const res = await api(cloud, '/iam/v1/workspaces/current', cloud.issueTokens().accessToken)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
     const body = (await res.json()) as Record<string, unknown>
-    expect(body).toMatchObject({
+    // The guide's answer, key for key and in its order (mixed case and all); only the values are the fake's.
+    expect(Object.keys(body)).toEqual([
+      'id',
+      'name',
+      'state',
+      'lastStateChange',
+      'custom_url',
+      'max_user_number',
+      'gid',
+      'createdAt',
+      'updatedAt',
+      'workspacetiers',
+      'workspace_member_count',
+      'workspace_tier',
+      'emrCluster',
+    ])
+    expect(body).toEqual({
       id: 31429,
       name: 'Fake Workspace',
       state: 'active',
+      lastStateChange: null,
       custom_url: 'fake.us1.alteryxcloud.com',
+      max_user_number: 5000,
+      gid: expect.stringMatching(/^01JK[0-9A-Z]{22}$/),
+      createdAt: '2024-03-14T09:26:53.000Z',
+      updatedAt: '2025-01-20T16:02:11.000Z',
+      workspacetiers: {
+        data: [
+          {
+            isSingleUser: false,
+            id: 31428,
+            name: 'enterprise_cloud22',
+            startsAt: '2024-03-14T09:26:53.000Z',
+            trialState: 'None',
+            workspace: { id: 31429 },
+          },
+        ],
+      },
+      workspace_member_count: 137,
       workspace_tier: 'enterprise_cloud22',
-      workspacetiers: { data: [expect.objectContaining({ name: 'enterprise_cloud22' })] },
+      emrCluster: null,
     })
-    expect(body['gid']).toMatch(/^01JK/)
-    expect(new Date(body['created_at'] as string).toISOString()).toBe(body['created_at'])
-    // Only what the real answer is known to hold: no camelCase fields, no member count to lean on.
-    expect(Object.keys(body).filter((key) => /[A-Z]/.test(key))).toEqual([])
-    expect(body).not.toHaveProperty('memberCount')
+  })
+
+  it('counts as workspace members the people /v4/people lists', async () => {
+    const cloud = await start({ people: 3 })
+    const { accessToken } = cloud.issueTokens()
+    const workspace = (await (await api(cloud, '/iam/v1/workspaces/current', accessToken)).json()) as Record<
+      string,
+      unknown
+    >
+    const people = (await (await api(cloud, '/v4/people?includeCount=true', accessToken)).json()) as {
+      data: unknown[]
+      count: number
+    }
+    expect(workspace['workspace_member_count']).toBe(3)
+    expect(people.count).toBe(3)
+    expect(people.data).toHaveLength(3)
   })
 
   it('answers Apigee faults for a missing or wrong project id, before looking at the bearer', async () => {
@@ -189,6 +234,7 @@ describe('everything else', () => {
     expect(cloud.stats()).toEqual({
       requests: 5,
       apiRequests: 4,
+      tokenRequests: 1,
       refreshes: 0,
       invalidGrants: 0,
       reuseDetected: 0,

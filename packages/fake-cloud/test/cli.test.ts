@@ -103,6 +103,30 @@ describe('cli', () => {
     expect(await exited(child)).toBe(0)
   })
 
+  it('--clock-offset runs the server clock ahead or behind, and says so', async () => {
+    const child = cli('--port', '0', '--clock-offset=-3600')
+    const [first, second] = await lines(child, 2)
+    const url = first?.split(' ').pop()
+    expect(second).toBe("server clock -3600 s from this machine's")
+    const res = await fetch(`${url}/v4/people`)
+    const skew = (Date.parse(res.headers.get('date') ?? '') - Date.now()) / 1000
+    expect(Math.abs(skew + 3600)).toBeLessThan(5)
+    const clock = (await (await fetch(`${url}/__control/clock`)).json()) as { offsetSeconds: number }
+    expect(clock.offsetSeconds).toBe(-3600)
+    child.kill('SIGTERM')
+    expect(await exited(child)).toBe(0)
+  })
+
+  it('--clock-offset must be a number of seconds', async () => {
+    const child = cli('--port', '0', '--clock-offset', 'soon')
+    let stderr = ''
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    expect(await exited(child)).toBe(2)
+    expect(stderr).toContain('--clock-offset must be a number of seconds')
+  })
+
   it('exits 2 with a clear message on a bad option', async () => {
     const child = cli('--port', 'eighty')
     let stderr = ''

@@ -16,10 +16,14 @@ export async function whoamiCommand(options: { json?: boolean }, io: CliIo): Pro
   ])
   const state = session.tokenManager.state()
   const summary = {
+    // The documented fields of /iam/v1/workspaces/current (snake_case ones included); each may be missing.
     workspace: {
       id: workspace['id'] ?? null,
       name: workspace['name'] ?? null,
       url: workspace['custom_url'] ?? null,
+      tier: workspace['workspace_tier'] ?? null,
+      members:
+        typeof workspace['workspace_member_count'] === 'number' ? workspace['workspace_member_count'] : null,
     },
     user: { id: person['id'] ?? null, name: person['name'] ?? null, email: person['email'] ?? null },
     token: {
@@ -40,7 +44,14 @@ export async function whoamiCommand(options: { json?: boolean }, io: CliIo): Pro
   }
   let text = row(
     'workspace',
-    `${String(summary.workspace.name ?? '?')}${extra([summary.workspace.id !== null ? `id ${summary.workspace.id}` : null, summary.workspace.url])}`,
+    `${String(summary.workspace.name ?? '?')}${extra([
+      summary.workspace.id !== null ? `id ${summary.workspace.id}` : null,
+      summary.workspace.url,
+      summary.workspace.tier,
+      summary.workspace.members !== null
+        ? `${summary.workspace.members} member${summary.workspace.members === 1 ? '' : 's'}`
+        : null,
+    ])}`,
   )
   text += row(
     'user',
