@@ -26,7 +26,7 @@ export const EXIT = {
 export const EXIT_CODES_HELP = `Exit codes:
   0  success
   1  the API answered with an error (or any other failure)
-  2  usage error (unknown option, bad -f/-H syntax)
+  2  usage error (unknown option, bad -f/-H syntax, a path that is not a path or URL)
   3  configuration: aac_url.txt, client_id.txt or creds.json missing or wrong
   4  authentication: the tokens cannot be used or renewed; generate a new pair
   5  network: unreachable host, TLS (corporate proxy), timeout, or the token service is down for now

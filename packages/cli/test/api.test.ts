@@ -85,6 +85,33 @@ describe('aac api', () => {
     expect(invalid.stderr).toContain('wrangledDataset.id must be an integer')
   })
 
+  it.each([
+    ['https://', /starts with https:\/\/ but is not a valid URL/],
+    ['http://[bad', /starts with http:\/\/ but is not a valid URL/],
+    ['https://api.us1.alteryxcloud.com:99999/v4/flows', /not a valid URL/],
+    ['file:///etc/passwd', /a URL with file: cannot be requested/],
+    ['javascript:alert(1)', /a URL with javascript: cannot be requested/],
+    ['api.us1.alteryxcloud.com/v4/flows', /starts with a host but no https:\/\//],
+    ['127.0.0.1:8787/v4/flows', /starts with a host but no https:\/\//],
+  ])('%s is a usage error (exit 2) that says what a path looks like', async (path, message) => {
+    const dir = await fake.configDir()
+    const result = await aacInProcess(['api', path], { env: envFor(dir) })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(message)
+    expect(result.stderr).toContain('a path looks like /iam/v1/workspaces/current')
+    expect(result.stderr).not.toContain('Invalid URL')
+    expect(result.stdout).toBe('')
+  })
+
+  it('a malformed URL argument is not repeated (its query may hold a token)', async () => {
+    const dir = await fake.configDir()
+    const result = await aacInProcess(['api', 'https://[x/?access_token=opaque-secret-value'], {
+      env: envFor(dir),
+    })
+    expect(result.code).toBe(2)
+    expect(result.stderr).not.toContain('opaque-secret-value')
+  })
+
   it('--include shows the status line and headers, for errors too', async () => {
     const dir = await fake.configDir()
     const ok = await aacInProcess(['api', '-i', '/v4/people/current'], { env: envFor(dir) })

@@ -21,6 +21,7 @@ export interface ApiOptions {
 }
 
 export async function apiCommand(path: string, options: ApiOptions, io: CliIo): Promise<void> {
+  checkPath(path)
   const fields: Field[] = (options.rawField ?? []).map(rawField)
   for (const arg of options.field ?? []) fields.push(await typedField(arg, io.cwd))
   const headers: Record<string, string> = {}
@@ -103,6 +104,44 @@ export async function apiCommand(path: string, options: ApiOptions, io: CliIo): 
       io.stdout.write(renderBody(error.body, error.response.headers.get('content-type'), out))
     }
     throw error
+  }
+}
+
+const PATH_SHAPE =
+  'a path looks like /iam/v1/workspaces/current or /v4/flows?limit=10 (the host comes from aac_url.txt), or a full https:// URL on your API host'
+
+/**
+ * A usage error (exit 2) for a path argument that cannot be a request, before any file is read: a URL that
+ * does not parse (`https://`, `http://[bad`), a scheme other than http(s), a host without a scheme. The
+ * argument is not repeated: it may hold a token in its query.
+ */
+function checkPath(path: string): void {
+  const scheme = /^([a-z][a-z\d+.-]*):/i.exec(path)?.[1]
+  // A short scheme name is safe to repeat; anything longer may be a token that happens to hold a colon.
+  const named = scheme && scheme.length <= 16 ? `${scheme}:` : 'a scheme'
+  if (scheme !== undefined && path.startsWith(`${scheme}://`)) {
+    let url: URL | undefined
+    try {
+      url = new URL(path)
+    } catch {
+      // reported below
+    }
+    if (!url) throw new UsageError(`<path>: starts with ${named}// but is not a valid URL: ${PATH_SHAPE}`)
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new UsageError(`<path>: a URL with ${named} cannot be requested: ${PATH_SHAPE}`)
+    }
+    return
+  }
+  // `file:x`, `javascript:…`: a scheme without //, which would otherwise be sent as the path /file:x. A port
+  // (`host:8787`) is not a scheme.
+  if (scheme !== undefined && !/^[^:]*:\d/.test(path)) {
+    throw new UsageError(`<path>: a URL with ${named} cannot be requested: ${PATH_SHAPE}`)
+  }
+  if (
+    /^[\w-]+(?:\.[\w-]+)*\.alteryxcloud\.com(?:[:/?#]|$)/i.test(path) ||
+    /^[\w.-]+:\d+(?:[/?#]|$)/.test(path)
+  ) {
+    throw new UsageError(`<path>: starts with a host but no https://: ${PATH_SHAPE}`)
   }
 }
 
