@@ -9,22 +9,15 @@
 // the three files (AAC_CONFIG_DIR, if set), for creds.json and its lock; net: your region's API, direct and
 // token hosts (us1 above). A missing permission is reported with the exact flag to add. Optional:
 // --allow-sys=hostname --allow-run let a crashed program's lock be taken over at once, not after 60 s.
-// Set AAC_DEBUG=1 for token events and stack traces.
-import { createClient, formatError } from '@aac/core'
+// Set AAC_DEBUG=1 for token events and stack traces. Ctrl-C, SIGTERM or SIGHUP while a token refresh is
+// answered: the new pair is saved first, then it exits (130, 143, 129).
+import { createClient } from '@aac/core'
 import { loadConfig } from '@aac/core/fs'
+import { runMain } from '@aac/core/process'
 
-let debug = false
-try {
-  debug = Boolean(Deno.env.get('AAC_DEBUG'))
+await runMain(async ({ signal, logger }) => {
   const { config, storage } = await loadConfig()
-  const client = createClient({
-    config,
-    storage,
-    ...(debug && { logger: (message: string) => console.error(`[aac] ${message}`) }),
-  })
-  const workspace = await client.get('/iam/v1/workspaces/current')
+  const client = createClient({ config, storage, logger })
+  const workspace = await client.get('/iam/v1/workspaces/current', { signal })
   console.log(JSON.stringify(workspace, null, 2))
-} catch (error) {
-  console.error(formatError(error, { stack: debug }))
-  Deno.exitCode = 1
-}
+})

@@ -4,22 +4,15 @@
 //   tsx examples/node/get_workspace.ts
 //
 // Reads aac_url.txt, client_id.txt and creds.json from AAC_CONFIG_DIR, or from the nearest folder above the
-// working directory that holds them. Set AAC_DEBUG=1 for token events and stack traces.
-import { createClient, formatError } from '@aac/core'
+// working directory that holds them. Set AAC_DEBUG=1 for token events and stack traces. Ctrl-C, SIGTERM or
+// SIGHUP while a token refresh is answered: the new pair is saved first, then it exits (130, 143, 129).
+import { createClient } from '@aac/core'
 import { loadConfig } from '@aac/core/fs'
+import { runMain } from '@aac/core/process'
 
-const debug = Boolean(process.env.AAC_DEBUG)
-
-try {
+await runMain(async ({ signal, logger }) => {
   const { config, storage } = await loadConfig()
-  const client = createClient({
-    config,
-    storage,
-    ...(debug && { logger: (message: string) => console.error(`[aac] ${message}`) }),
-  })
-  const workspace = await client.get('/iam/v1/workspaces/current')
+  const client = createClient({ config, storage, logger })
+  const workspace = await client.get('/iam/v1/workspaces/current', { signal })
   console.log(JSON.stringify(workspace, null, 2))
-} catch (error) {
-  console.error(formatError(error, { stack: debug }))
-  process.exitCode = 1
-}
+})

@@ -3,27 +3,21 @@
 //   tsx examples/node/list_people.ts
 //
 // Reads aac_url.txt, client_id.txt and creds.json like get_workspace.ts. Set AAC_DEBUG=1 for token events.
-import { createClient, formatError } from '@aac/core'
+import { createClient } from '@aac/core'
 import { loadConfig } from '@aac/core/fs'
+import { runMain } from '@aac/core/process'
 
-const debug = Boolean(process.env.AAC_DEBUG)
-
-try {
+await runMain(async ({ signal, logger }) => {
   const { config, storage } = await loadConfig()
-  const client = createClient({
-    config,
-    storage,
-    ...(debug && { logger: (message: string) => console.error(`[aac] ${message}`) }),
-  })
+  const client = createClient({ config, storage, logger })
   let count = 0
-  for await (const person of client.paginate<{ id: number; name: string; email: string }>('/v4/people', {
+  const people = client.paginate<{ id: number; name: string; email: string }>('/v4/people', {
     limit: 100,
-  })) {
+    signal,
+  })
+  for await (const person of people) {
     console.log(`${person.id}\t${person.name}\t${person.email}`)
     count++
   }
   console.error(`${count} people`)
-} catch (error) {
-  console.error(formatError(error, { stack: debug }))
-  process.exitCode = 1
-}
+})

@@ -6,6 +6,7 @@
 
 import process from 'node:process'
 import { formatError, VERSION } from '@aac/core'
+import { stopOnSignals } from '@aac/core/process'
 import { Command, CommanderError, Option } from 'commander'
 import { apiCommand } from './commands/api.ts'
 import { doctorCommand } from './commands/doctor.ts'
@@ -134,21 +135,13 @@ Examples:
   }
 }
 
-/** The process entry: real streams and environment, Ctrl-C stops cleanly (the lock is released). */
+/**
+ * The process entry: real streams and environment. SIGINT, SIGTERM and SIGHUP stop it cleanly: a token refresh
+ * already sent is finished and saved first (see stopOnSignals), the lock is released, and the exit code is
+ * 128 + the signal's number (130 for Ctrl-C).
+ */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  const controller = new AbortController()
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT.INTERRUPTED)
-    controller.abort()
-    // Still here shortly after: a token request was already sent, and its answer holds the only copy of the
-    // new pair. Say why we wait instead of looking hung. (unref: a prompt exit never prints it.)
-    setTimeout(() => {
-      process.stderr.write(
-        'aac: finishing the token refresh already sent, so that its new pair is saved (Ctrl-C again to quit now)\n',
-      )
-    }, 500).unref()
-  }
-  process.on('SIGINT', onSignal)
+  const stop = stopOnSignals()
   // `aac api … | head` closes the pipe early: that is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
@@ -160,9 +153,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
-    signal: controller.signal,
+    signal: stop.signal,
   }
   const code = await run(argv, io)
-  process.off('SIGINT', onSignal)
-  process.exitCode = controller.signal.aborted ? EXIT.INTERRUPTED : code
+  stop.dispose()
+  process.exitCode = stop.exitCode() ?? code
 }
