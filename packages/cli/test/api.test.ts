@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ANSI, aac, aacInProcess, stripAnsi, useCloud } from './helpers.ts'
@@ -83,6 +85,49 @@ describe('aac api', () => {
     })
     expect(invalid.code).toBe(1)
     expect(invalid.stderr).toContain('wrangledDataset.id must be an integer')
+  })
+
+  it('--include hides credentials a server echoes in its headers', async () => {
+    const dir = await fake.configDir()
+    const creds = JSON.parse(await readFile(join(dir, 'creds.json'), 'utf8')) as {
+      access_token: string
+      refresh_token: string
+    }
+    const signature = creds.access_token.split('.')[2]!
+    expect(signature.length).toBeGreaterThanOrEqual(16)
+    // A server that echoes what it got: the request's Authorization, renamed or not, and the tokens elsewhere.
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.setHeader('authorization', String(req.headers.authorization))
+      res.setHeader('x-amzn-remapped-authorization', String(req.headers.authorization))
+      res.setHeader('set-cookie', ['session=abc123; HttpOnly', 'other=1'])
+      res.setHeader('x-auth-token', 'opaque')
+      res.setHeader('x-debug-jwt', `saw ${creds.access_token} here`)
+      res.setHeader('x-debug-signature', `signature ${signature}`)
+      res.setHeader('x-debug-refresh', `rt ${creds.refresh_token}`)
+      res.setHeader('x-plain', 'nothing to hide')
+      res.end('{"ok":true}')
+    })
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    try {
+      const { port } = server.address() as AddressInfo
+      await writeFile(join(dir, 'aac_url.txt'), `http://127.0.0.1:${port}\n`)
+      const result = await aacInProcess(['api', '-i', '/iam/v1/workspaces/current'], { env: envFor(dir) })
+      expect(result.code).toBe(0)
+      for (const secret of [creds.access_token, signature, creds.refresh_token, 'abc123', 'opaque']) {
+        expect(result.stdout).not.toContain(secret)
+      }
+      expect(result.stdout).toContain('\nauthorization: [REDACTED]\n')
+      expect(result.stdout).toContain('\nx-amzn-remapped-authorization: [REDACTED]\n')
+      expect(result.stdout).toContain('\nset-cookie: [REDACTED]\n')
+      expect(result.stdout).toContain('\nx-auth-token: [REDACTED]\n')
+      expect(result.stdout).toContain('\nx-debug-jwt: saw [REDACTED] here\n')
+      expect(result.stdout).toContain('\nx-debug-signature: signature [REDACTED]\n')
+      expect(result.stdout).toContain('\nx-debug-refresh: rt [REDACTED]\n')
+      expect(result.stdout).toContain('\nx-plain: nothing to hide\n')
+    } finally {
+      await new Promise((done) => server.close(done))
+    }
   })
 
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isTokenShaped, REDACTED, redactText, redactValue } from '../src/internal/redact.ts'
+import { isTokenShaped, REDACTED, redactOwnText, redactText, redactValue } from '../src/internal/redact.ts'
 
 const JWT =
   'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL3BpbmdhdXRoLmFsdGVyeXhjbG91ZC5jb20vYXMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ'
@@ -51,6 +51,63 @@ describe('redactText', () => {
   })
 })
 
+describe('redactText keeps words and placeholders after a secret key', () => {
+  it.each([
+    'creds.json has no "access_token": generate a token pair at https://us1.alteryxcloud.com/x; it must look like {"access_token": "...", "refresh_token": "..."}.',
+    '{"access_token": "…", "refresh_token": "<your refresh token>"}',
+    '{"access_token": "Your access token here", "refresh_token": "Your refresh token here"}',
+    'the refresh_token: expired.',
+    'password: required',
+    'The API wants a Bearer token.',
+    'WWW-Authenticate: Bearer realm="api", error="invalid_token", error_description="The access token expired"',
+  ])('%s', (text) => {
+    expect(redactText(text)).toBe(text)
+  })
+
+  it('still redacts what looks like a credential, keeping the sentence around it', () => {
+    expect(redactText('password=hunter2&user=ann')).toBe(`password=${REDACTED}&user=ann`)
+    expect(redactText('{"password": "hunter"}')).toBe(`{"password": "${REDACTED}"}`)
+    expect(redactText('sent refresh_token=opaque123.')).toBe(`sent refresh_token=${REDACTED}.`)
+    expect(redactText('access_token: sEcReT')).toBe(`access_token: ${REDACTED}`)
+    expect(redactText('access_token: abcdefghijklmnopqrstuvwxyz')).toBe(`access_token: ${REDACTED}`)
+    expect(redactText('Bearer abcdefghij1, then')).toBe(`Bearer ${REDACTED}, then`)
+    expect(redactText("{'refresh_token': 'r'}")).toBe(`{'refresh_token': '${REDACTED}'}`)
+  })
+})
+
+describe('redactText removes the parts of a known JWT', () => {
+  const [header, payload, signature] = JWT.split('.') as [string, string, string]
+
+  it('removes a known signature or payload quoted on its own', () => {
+    expect(redactText(`bad signature ${signature}`, [JWT])).toBe(`bad signature ${REDACTED}`)
+    expect(redactText(`payload=${payload}`, [JWT])).toBe(`payload=${REDACTED}`)
+    expect(redactText(`${header}.${payload}`, [JWT])).toBe(`${REDACTED}.${REDACTED}`)
+    // Without knowing the token, a signature alone is not recognisable.
+    expect(redactText(`bad signature ${signature}`)).toBe(`bad signature ${signature}`)
+  })
+
+  it('removes an unknown token of the same family whole, though it shares the known header', () => {
+    const sibling = `${header}.eyJzdWIiOiJhbm90aGVyLXVzZXIifQ.b3RoZXItc2lnbmF0dXJlLWJ5dGVz`
+    expect(redactText(`t=${sibling}&x=1`, [JWT])).toBe(`t=${REDACTED}&x=1`)
+  })
+
+  it('leaves parts shorter than 16 characters alone, and still removes the whole token whole', () => {
+    expect(redactText('part abc and x', ['eyJhbGciOiJub25lIn0.abc.x'])).toBe('part abc and x')
+    expect(redactText(`token ${JWT}!`, [JWT])).toBe(`token ${REDACTED}!`)
+  })
+})
+
+describe("redactOwnText (the library's own sentences)", () => {
+  it('takes no word or placeholder for a secret, but removes known tokens and JWTs', () => {
+    const own =
+      'creds.json has no "access_token": generate a pair; {"access_token": "...", "refresh_token": "..."}'
+    expect(redactOwnText(own)).toBe(own)
+    expect(redactOwnText(`saw rt-123456789 and ${JWT}`, ['rt-123456789'])).toBe(
+      `saw ${REDACTED} and ${REDACTED}`,
+    )
+  })
+})
+
 describe('redactValue', () => {
   it('redacts values under secret keys, in any case or spelling', () => {
     const input = {
@@ -63,6 +120,7 @@ describe('redactValue', () => {
       'Set-Cookie': ['s=1'],
       password: 'hunter2',
       CLIENT_SECRET: 'shh',
+      'x-amzn-Remapped-Authorization': 'Bearer x',
       token_type: 'Bearer',
       expires_in: 300,
     }
@@ -76,6 +134,7 @@ describe('redactValue', () => {
       'Set-Cookie': REDACTED,
       password: REDACTED,
       CLIENT_SECRET: REDACTED,
+      'x-amzn-Remapped-Authorization': REDACTED,
       token_type: 'Bearer',
       expires_in: 300,
     })

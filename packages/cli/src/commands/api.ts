@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import { resolve } from 'node:path'
-import { ApiError, type Query } from '@aac/core'
+import { ApiError, type Query, redactText } from '@aac/core'
 import { UsageError } from '../exit-codes.ts'
 import { type Field, fieldsToBody, fieldsToQuery, parseHeader, rawField, typedField } from '../fields.ts'
 import { type CliIo, type Paint, painter } from '../io.ts'
@@ -56,6 +56,8 @@ export async function apiCommand(path: string, options: ApiOptions, io: CliIo): 
 
   const session = await openSession(io)
   const out = painter(io.stdout, io.env)
+  // Read when the answer is printed: a refresh during the call adds the new pair.
+  const secrets = () => session.tokenManager.secrets()
   const request = {
     ...(query && { query }),
     ...(Object.keys(headers).length > 0 && { headers }),
@@ -95,12 +97,12 @@ export async function apiCommand(path: string, options: ApiOptions, io: CliIo): 
       ...request,
       ...(body !== undefined && { body }),
     })
-    if (options.include) io.stdout.write(head(response.status, response.headers, out))
+    if (options.include) io.stdout.write(responseHead(response.status, response.headers, out, secrets()))
     io.stdout.write(renderBody(response.data, response.headers.get('content-type'), out))
   } catch (error) {
     // With --include the error response is shown too, as curl -i would; the message still goes to stderr.
     if (options.include && error instanceof ApiError && error.response) {
-      io.stdout.write(head(error.status, error.response.headers, out))
+      io.stdout.write(responseHead(error.status, error.response.headers, out, secrets()))
       io.stdout.write(renderBody(error.body, error.response.headers.get('content-type'), out))
     }
     throw error
@@ -115,6 +117,8 @@ const PATH_SHAPE =
  * does not parse (`https://`, `http://[bad`), a scheme other than http(s), a host without a scheme. The
  * argument is not repeated: it may hold a token in its query.
  */
+const REDACTED = '[REDACTED]'
+
 function checkPath(path: string): void {
   const scheme = /^([a-z][a-z\d+.-]*):/i.exec(path)?.[1]
   // A short scheme name is safe to repeat; anything longer may be a token that happens to hold a colon.
@@ -145,11 +149,28 @@ function checkPath(path: string): void {
   }
 }
 
-function head(status: number, headers: Headers, paint: Paint): string {
+/** Headers whose value is a credential whatever it looks like (`x-amzn-remapped-authorization`, `x-auth-token`…). */
+const SECRET_HEADER = /authorization|cookie|token|secret|password|api-?key|session/i
+
+/**
+ * The status line and headers, as `curl -i` prints them, with credentials hidden: a server may echo the
+ * request's Authorization (or a renamed copy), set a session cookie, or quote a token in any header. Headers
+ * named like a credential show `[REDACTED]`; every other value loses the known tokens (and their parts) and
+ * anything token-shaped.
+ *
+ * @example
+ * responseHead(200, response.headers, paint, session.tokenManager.secrets())
+ */
+export function responseHead(
+  status: number,
+  headers: Headers,
+  paint: Paint,
+  secrets: readonly string[] = [],
+): string {
   let text = `${paint('bold', `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd())}\n`
   for (const [name, value] of headers) {
-    // A cookie is a credential.
-    text += `${paint('cyan', name)}: ${name === 'set-cookie' ? '(hidden)' : value}\n`
+    const shown = SECRET_HEADER.test(name) ? REDACTED : redactText(value, secrets)
+    text += `${paint('cyan', name)}: ${shown}\n`
   }
   return `${text}\n`
 }

@@ -1,6 +1,8 @@
 /**
  * Redaction for anything that may end up in an error, a log line or a terminal: API response bodies, request
- * paths, causes. Tokens are removed by value (the ones we know), by shape (JWTs, `Bearer …`) and by key.
+ * paths, headers, causes. Tokens are removed by value (the ones we know, and the parts of known JWTs), by shape
+ * (JWTs, `Bearer …`) and by key. The library's own sentences get {@link redactOwnText} only: the key patterns
+ * are for outside text.
  */
 
 export const REDACTED = '[REDACTED]'
@@ -10,10 +12,56 @@ const MIN_SECRET_LENGTH = 8
 
 // A JWT: base64url header (JSON, so `eyJ`), payload and a signature that may be empty.
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g
-const BEARER = /\b(Bearer)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+/gi
+// `Bearer <credential>`, but not `Bearer realm="…"` (a WWW-Authenticate challenge).
+const BEARER = /\b(Bearer)(\s+)(?!(?:realm|scope|error|error_description|error_uri)=)([A-Za-z0-9._~+/=-]+)/gi
 // `access_token=…` in form bodies and `"refresh_token": "…"` in JSON text (also JSON inside a JSON string).
 const KEYED =
-  /\b(access_?token|refresh_?token|id_?token|client_?secret|password)(\\?["']?\s*[:=]\s*\\?["']?)(?!null\b|\[REDACTED\])[^\s"'&,;}\\]+/gi
+  /\b(access_?token|refresh_?token|id_?token|client_?secret|password)(\\?["']?\s*[:=]\s*)(\\?["']?)([^\s"'&,;}\\]+)/gi
+/** Placeholders that stand for a token in examples and messages: `"..."`, `"…"`, `"<token>"`, `"***"`. */
+const PLACEHOLDER = /^(?:\.{2,}|…+|\*+|<[^<>]*>)$/
+/** Sentence punctuation after an unquoted value belongs to the sentence. */
+const TRAILING_PUNCTUATION = /[.:!?)\]]+$/
+
+/** Parts of a known JWT this long are redacted on their own too (a signature quoted without the rest). */
+const MIN_PART_LENGTH = 16
+
+/**
+ * Whether an unquoted value after a secret key or `Bearer` may be a credential rather than a word of a
+ * sentence: it holds a digit or token punctuation (`._~+/=-`), an upper-case letter after its first
+ * character, or is 16 characters or longer. `generate`, `token`, `expired` are words; `opaque123`,
+ * `abc.def`, `sEcReT` are not.
+ */
+function mayBeCredential(value: string): boolean {
+  return value.length >= 16 || /[\d._~+/=-]/.test(value) || /.[A-Z]/.test(value)
+}
+
+function redactKeyed(
+  match: string,
+  key: string,
+  separator: string,
+  quote: string,
+  value: string,
+  offset: number,
+  whole: string,
+): string {
+  if (value.startsWith(REDACTED) || value === 'null') return match
+  const quoted = /["']/.test(quote)
+  // A quoted value that runs to its closing quote is the whole value: secret unless it is a placeholder.
+  if (quoted && whole.startsWith(quote, offset + match.length)) {
+    return PLACEHOLDER.test(value) ? match : `${key}${separator}${quote}${REDACTED}`
+  }
+  // Unquoted (a form body, a header, a sentence) or a quoted text with spaces: only what looks like a token.
+  const core = value.replace(TRAILING_PUNCTUATION, '')
+  if (core === '' || !mayBeCredential(core) || PLACEHOLDER.test(core)) return match
+  return `${key}${separator}${quote}${REDACTED}${value.slice(core.length)}`
+}
+
+function redactBearer(match: string, scheme: string, space: string, value: string): string {
+  if (value.startsWith(REDACTED)) return match
+  const core = value.replace(TRAILING_PUNCTUATION, '')
+  if (core === '' || !mayBeCredential(core)) return match
+  return `${scheme}${space}${REDACTED}${value.slice(core.length)}`
+}
 
 // Token shapes, for deciding whether a value may be quoted back at all (see isTokenShaped).
 const JWT_START = /eyJ[A-Za-z0-9_-]{4,}/
@@ -53,30 +101,73 @@ const SECRET_KEYS = new Set([
   'setcookie',
   'password',
   'clientsecret',
+  // AWS API Gateway renames an Authorization header it passes on; some servers echo it back.
+  'xamznremappedauthorization',
 ])
 
 const MAX_DEPTH = 32
 
-function prepare(secrets: Iterable<string>): string[] {
-  const unique = new Set<string>()
-  for (const secret of secrets) {
-    if (typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH) unique.add(secret)
-  }
-  // Longest first, so a secret that contains another is removed whole.
-  return [...unique].sort((a, b) => b.length - a.length)
+/** Known secrets, longest first, and separately the parts of the known JWTs among them. */
+interface Prepared {
+  whole: readonly string[]
+  parts: readonly string[]
 }
 
-function redactWith(text: string, prepared: readonly string[]): string {
-  let out = text
-  for (const secret of prepared) {
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+function prepare(secrets: Iterable<string>): Prepared {
+  const whole = new Set<string>()
+  const parts = new Set<string>()
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue
+    whole.add(secret)
+    // A known JWT's parts, each on its own: a signature or payload quoted without the rest is still the token's.
+    if (secret.includes('.')) {
+      for (const part of secret.split('.')) if (part.length >= MIN_PART_LENGTH) parts.add(part)
+    }
   }
-  return out.replace(KEYED, `$1$2${REDACTED}`).replace(JWT, REDACTED).replace(BEARER, `$1 ${REDACTED}`)
+  // Longest first, so a secret that contains another is removed whole.
+  const byLength = (a: string, b: string) => b.length - a.length
+  return { whole: [...whole].sort(byLength), parts: [...parts].sort(byLength) }
+}
+
+function replaceAll(text: string, values: readonly string[]): string {
+  let out = text
+  for (const value of values) {
+    if (out.includes(value)) out = out.split(value).join(REDACTED)
+  }
+  return out
 }
 
 /**
- * Replaces every known secret (values of 8 characters or more), every JWT-shaped string, every `Bearer <x>`
- * credential and `access_token=<x>`-style pairs with `[REDACTED]`.
+ * Known tokens whole, then anything JWT-shaped (another token of the same family shares the header part, so
+ * parts come after: a JWT with its header removed would no longer look like one), then the parts of known JWTs.
+ */
+function redactKnown(text: string, prepared: Prepared): string {
+  return replaceAll(replaceAll(text, prepared.whole).replace(JWT, REDACTED), prepared.parts)
+}
+
+function redactWith(text: string, prepared: Prepared): string {
+  return redactKnown(text, prepared).replace(KEYED, redactKeyed).replace(BEARER, redactBearer)
+}
+
+/**
+ * For the library's own sentences (an AacError's message): removes known secrets by value and anything
+ * shaped like a JWT, but applies no key or `Bearer` pattern, which could take a word of the sentence or a
+ * `"..."` placeholder for a secret. Outside text quoted in those messages (response bodies, causes) is
+ * redacted with {@link redactText} where it is quoted.
+ *
+ * @example
+ * redactOwnText('creds.json has no "access_token": generate a pair', []) // unchanged
+ */
+export function redactOwnText(text: string, secrets: Iterable<string> = []): string {
+  return redactKnown(text, prepare(secrets))
+}
+
+/**
+ * Replaces every known secret (values of 8 characters or more, and each part of 16 or more of a known JWT),
+ * every JWT-shaped string, every `Bearer <x>` credential and `access_token=<x>`-style pairs with `[REDACTED]`.
+ * A quoted value after a secret key is redacted unless it is a placeholder (`"..."`); an unquoted one (and the
+ * word after `Bearer`) only when it looks like a credential, not a word: `has no "access_token": generate a
+ * pair` stays as it is.
  *
  * @example
  * redactText('Authorization: Bearer abc.def', []) // 'Authorization: Bearer [REDACTED]'
@@ -90,7 +181,7 @@ function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''))
 }
 
-function copy(value: unknown, prepared: readonly string[], seen: WeakSet<object>, depth: number): unknown {
+function copy(value: unknown, prepared: Prepared, seen: WeakSet<object>, depth: number): unknown {
   if (typeof value === 'string') return redactWith(value, prepared)
   if (typeof value === 'function' || typeof value === 'symbol') return undefined
   if (typeof value !== 'object' || value === null) return value
