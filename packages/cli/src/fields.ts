@@ -132,5 +132,19 @@ export function parseHeader(arg: string): [string, string] {
       '-H Authorization: aac sends your access token itself (from creds.json); drop this header.',
     )
   }
-  return [name, arg.slice(at + 1).trim()]
+  const value = arg.slice(at + 1).trim()
+  // fetch refuses such a value when the request is sent, which would read as a network failure and be retried.
+  const bad = [...value].findIndex((char) => !/^[\x20-\x7e\t]$/.test(char))
+  if (bad >= 0) {
+    const char = [...value][bad]!
+    const code = char.codePointAt(0)!
+    const what =
+      code < 0x20 || code === 0x7f
+        ? `a control character (U+${code.toString(16).toUpperCase().padStart(4, '0')})`
+        : `a non-ASCII character (U+${code.toString(16).toUpperCase().padStart(4, '0')})`
+    throw new UsageError(
+      `-H ${name}: the value holds ${what} at character ${bad + 1}, which a header cannot carry: use plain ASCII (the value is not shown: it may hold a secret)`,
+    )
+  }
+  return [name, value]
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { UsageError } from '../src/exit-codes.ts'
 import { fieldsToBody, fieldsToQuery, parseHeader, rawField, typedField } from '../src/fields.ts'
 import { painter, wantsColour } from '../src/io.ts'
 import { renderBody, renderJson } from '../src/json.ts'
@@ -89,6 +90,19 @@ describe('fields and headers', () => {
     expect(() => parseHeader(pasted)).toThrow(/expected 'name: value'/)
     expect(() => parseHeader(pasted)).not.toThrow(/Bearer|secret-part/)
     expect(() => parseHeader('authorization: Bearer x')).toThrow(/aac sends your access token itself/)
+  })
+
+  it('refuses a header value fetch would refuse, as a usage error naming the character, not the value', () => {
+    for (const [arg, what, value] of [
+      ['X-Token: abc\u200bdef', /a non-ASCII character \(U\+200B\) at character 4/, 'abc'],
+      ['X-Note: caf\u00e9', /a non-ASCII character \(U\+00E9\) at character 4/, 'caf'],
+      ['X-Note: a\u0007b', /a control character \(U\+0007\) at character 2/, 'a\u0007b'],
+    ] as const) {
+      expect(() => parseHeader(arg)).toThrow(UsageError)
+      expect(() => parseHeader(arg)).toThrow(what)
+      expect(() => parseHeader(arg)).not.toThrow(value)
+    }
+    expect(parseHeader('X-Trace: a b\tc')).toEqual(['X-Trace', 'a b\tc'])
   })
 })
 
