@@ -11,11 +11,17 @@
  */
 
 import { stat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import process from 'node:process'
 import { cleanText, parseApiUrl, parseCreds, parseProjectId } from './config.ts'
 import { ConfigError } from './errors.ts'
 import { isPermissionDenial } from './internal/permission-hint.ts'
+import {
+  CONFIG_FILE_MAX_BYTES,
+  CREDS_FILE_MAX_BYTES,
+  danglingLinkTarget,
+  explainReadFailure,
+} from './node/file-checks.ts'
 import { fileStorage } from './node/file-storage.ts'
 import { readTextFile } from './node/read-text-file.ts'
 import { apiProjectsPage, apiTokensPage } from './regions.ts'
@@ -23,6 +29,16 @@ import type { StoredTokens, TokenStorage } from './storage/types.ts'
 import type { AacConfig } from './types.ts'
 
 export { writeFileAtomic } from './node/atomic-write.ts'
+export {
+  type CheckCredsFileOptions,
+  CONFIG_FILE_MAX_BYTES,
+  CREDS_FILE_MAX_BYTES,
+  type CredsFileProblem,
+  type CredsFileProblemKind,
+  checkCredsFile,
+  explainReadFailure,
+  FileKindError,
+} from './node/file-checks.ts'
 export {
   acquireFileLock,
   type FileLock,
@@ -39,7 +55,7 @@ export {
   type FileTokenStorage,
   fileStorage,
 } from './node/file-storage.ts'
-export { readTextFile } from './node/read-text-file.ts'
+export { type ReadTextFileOptions, readTextFile } from './node/read-text-file.ts'
 
 export const URL_FILE = 'aac_url.txt'
 export const CLIENT_ID_FILES = ['client_id.txt', 'api_project_id.txt'] as const
@@ -80,7 +96,17 @@ export async function findConfigDir(
   cwd: string = process.cwd(),
   env: Record<string, string | undefined> = process.env,
 ): Promise<string> {
-  const fromEnv = env['AAC_CONFIG_DIR']?.trim()
+  const raw = env['AAC_CONFIG_DIR']
+  const fromEnv = raw?.trim()
+  // Set to blanks (a stray space in a .env file, `export AAC_CONFIG_DIR=" "`): the user meant a folder, so
+  // falling back on the search would quietly use another one. (Set to nothing at all counts as unset.)
+  if (raw && !fromEnv) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      'AAC_CONFIG_DIR',
+      `AAC_CONFIG_DIR is set to ${JSON.stringify(raw)}, only whitespace: set it to the folder holding ${URL_FILE}, client_id.txt and ${CREDS_FILE}, or unset it (unset AAC_CONFIG_DIR; PowerShell: Remove-Item Env:AAC_CONFIG_DIR).`,
+    )
+  }
   if (fromEnv) {
     const dir = resolve(cwd, fromEnv)
     if (!(await isDirectory(dir))) {
@@ -208,7 +234,7 @@ export async function loadProjectId(
  * const tokens = await loadCreds('/home/me/aac/creds.json', 'us1')
  */
 export async function loadCreds(path: string, region?: string): Promise<StoredTokens> {
-  const text = await readConfigFile(path)
+  const text = await readConfigFile(path, CREDS_FILE_MAX_BYTES)
   if (text === undefined) {
     throw new ConfigError(
       'CONFIG_MISSING',
@@ -219,20 +245,29 @@ export async function loadCreds(path: string, region?: string): Promise<StoredTo
   return parseCreds(text, path, region)
 }
 
-/** The file's text (see readTextFile), undefined if it does not exist. */
-async function readConfigFile(path: string): Promise<string | undefined> {
+/**
+ * The file's text (see readTextFile), undefined if it does not exist. Anything else that keeps it from being
+ * read (a folder, a FIFO, a symbolic link in a loop or to nowhere, a 50 MB file) is a ConfigError saying which
+ * and what to do.
+ */
+async function readConfigFile(
+  path: string,
+  maxBytes: number = CONFIG_FILE_MAX_BYTES,
+): Promise<string | undefined> {
   try {
-    return await readTextFile(path)
+    return await readTextFile(path, { maxBytes })
   } catch (error) {
-    if (isNotFound(error)) return undefined
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      path,
-      `${path} cannot be read (${codeOf(error)}): check its permissions.`,
-      {
-        cause: error,
-      },
-    )
+    if (isNotFound(error)) {
+      const target = await danglingLinkTarget(path)
+      if (target === undefined) return undefined
+      throw new ConfigError(
+        'CONFIG_MISSING',
+        path,
+        `${path} is a symbolic link to ${target}, which does not exist: put the file at ${target}, or point the link at the real file (ln -sf /path/to/${basename(path)} ${path}).`,
+        { cause: error },
+      )
+    }
+    throw new ConfigError('CONFIG_INVALID', path, explainReadFailure(path, error), { cause: error })
   }
 }
 

@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdir, mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { loadConfig, loadCreds, loadProjectId, readTextFile } from '../src/fs.ts'
+import { findConfigDir, loadApiUrl, loadConfig, loadCreds, loadProjectId, readTextFile } from '../src/fs.ts'
 import { makeJwt } from './tokens.ts'
 
 let dir: string
@@ -80,6 +81,87 @@ describe('loadConfig', () => {
       code: 'CONFIG_MISSING',
       message: expect.stringMatching(/creds\.json not found: generate a token pair at https:\/\/eu1\./),
     })
+  })
+})
+
+const posix = process.platform !== 'win32'
+const hasMkfifo = posix && spawnSync('mkfifo', ['--version']).status === 0
+
+describe('files that are not what they should be: each says what it is and what to do', () => {
+  it.runIf(hasMkfifo)('a FIFO at any of the three names is refused at once, never opened', async () => {
+    for (const name of Object.keys(files)) {
+      await writeConfig('utf8')
+      await rm(join(dir, name))
+      execFileSync('mkfifo', [join(dir, name)])
+      const started = Date.now()
+      await expect(loadConfig({ dir, env: {} })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        file: join(dir, name),
+        message: expect.stringContaining(`${join(dir, name)} is a FIFO (named pipe), not a regular file`),
+      })
+      expect(Date.now() - started).toBeLessThan(2_000)
+      await rm(join(dir, name))
+    }
+  })
+
+  it('a folder where a file should be: "is a folder", not "check its permissions"', async () => {
+    await writeConfig('utf8')
+    await rm(join(dir, 'client_id.txt'))
+    await mkdir(join(dir, 'client_id.txt'))
+    const error = await loadProjectId(dir).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', file: join(dir, 'client_id.txt') })
+    expect((error as Error).message).toMatch(/client_id\.txt is a folder, not a file .*Remove the folder/)
+    expect((error as Error).message).not.toContain('permissions')
+  })
+
+  it.runIf(posix)('a symbolic link loop is called a loop', async () => {
+    await symlink(join(dir, 'other.txt'), join(dir, 'aac_url.txt'))
+    await symlink(join(dir, 'aac_url.txt'), join(dir, 'other.txt'))
+    const error = await loadApiUrl(dir).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', file: join(dir, 'aac_url.txt') })
+    expect((error as Error).message).toMatch(
+      /aac_url\.txt is a symbolic link that leads round in a loop \(ELOOP/,
+    )
+  })
+
+  it.runIf(posix)('a dangling creds.json link names the link and where it points', async () => {
+    const target = join(dir, 'elsewhere', 'creds.json')
+    await symlink(target, join(dir, 'creds.json'))
+    await expect(loadCreds(join(dir, 'creds.json'))).rejects.toMatchObject({
+      code: 'CONFIG_MISSING',
+      file: join(dir, 'creds.json'),
+      message: expect.stringContaining(
+        `${join(dir, 'creds.json')} is a symbolic link to ${target}, which does not exist`,
+      ),
+    })
+  })
+
+  it('a 50 MB client_id.txt is refused by its size, unread', async () => {
+    const path = join(dir, 'client_id.txt')
+    const handle = await open(path, 'w')
+    await handle.truncate(50 * 1024 * 1024)
+    await handle.close()
+    const error = await loadProjectId(dir).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', file: path })
+    expect((error as Error).message).toContain(
+      `${path} is 50 MiB, far more than the 64 KiB this file can hold`,
+    )
+    await expect(readTextFile(path, { maxBytes: 1024 })).rejects.toMatchObject({ code: 'EFBIG' })
+  })
+
+  it('AAC_CONFIG_DIR set to whitespace is an error naming the variable, not silently ignored', async () => {
+    await writeConfig('utf8')
+    for (const value of [' ', '\t', ' \r\n']) {
+      await expect(findConfigDir(dir, { AAC_CONFIG_DIR: value })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        file: 'AAC_CONFIG_DIR',
+        message: expect.stringContaining(
+          `AAC_CONFIG_DIR is set to ${JSON.stringify(value)}, only whitespace`,
+        ),
+      })
+    }
+    // Empty is unset, as shells treat it.
+    expect(await findConfigDir(dir, { AAC_CONFIG_DIR: '' })).toBe(dir)
   })
 })
 

@@ -6,6 +6,7 @@ import { StorageError } from '../errors.ts'
 import { abortReason, backoffDelay, sleep } from '../internal/sleep.ts'
 import { retryWhileBusy } from './atomic-write.ts'
 import { errorCode } from './error-code.ts'
+import { explainWriteError } from './file-checks.ts'
 import {
   type HeldInspection,
   type Inspection,
@@ -25,12 +26,16 @@ export {
 } from './lock-inspect.ts'
 
 export interface FileLockOptions {
-  /** Give up waiting after this long with a `LOCK_TIMEOUT` StorageError. Default 30 s. */
+  /**
+   * Give up waiting after this long with a `LOCK_TIMEOUT` StorageError. Default `LOCK_TIMING.waitMs` (50 s).
+   * Rule: at least the longest hold (the refresh budget) plus a margin, `lockTiming(budget).waitMs`, or
+   * waiters give up while the holder is still working for them.
+   */
   timeoutMs?: number | undefined
   /**
    * A lock older than this is taken over even if its owner looks alive (it may run on another host, or be
-   * frozen). Must exceed the longest time anyone holds the lock (a token refresh with its retries). Default
-   * 60 s.
+   * frozen). Default `LOCK_TIMING.staleMs` (60 s). Rule: more than the longest hold (the refresh budget with its
+   * retries) plus a margin, `lockTiming(budget).staleMs`, or two programs may hold the lock at once.
    */
   staleMs?: number | undefined
   /** Stops waiting; the promise rejects with the signal's reason (a TimeoutError `ABORTED` by default). */
@@ -172,6 +177,7 @@ async function acquireOnDisk(
         await sleep(Math.min(remaining, backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS)), signal)
       continue
     }
+    if (seen.notRegular) throw notALock(path, seen.notRegular)
     if (staleReason(seen, staleMs) && (await breakStaleLock(path, seen, staleMs))) continue
     if (remaining <= 0) throw lockTimeout(path, timeoutMs, seen)
     await sleep(Math.min(remaining, backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS)), signal)
@@ -214,13 +220,20 @@ async function createDirectly(path: string, record: string): Promise<boolean> {
   }
 }
 
+/**
+ * Creates `path` holding `text`. A write that fails (ENOSPC, EDQUOT, EIO…) removes the file it created: a temp
+ * file would stay behind for good, and an empty lock file would block everyone for the garbage grace.
+ */
 async function writeNew(path: string, text: string): Promise<void> {
   const handle = await open(path, 'wx', 0o644)
   try {
     await handle.writeFile(text, 'utf8')
-  } finally {
-    await handle.close()
+  } catch (error) {
+    await handle.close().catch(() => undefined)
+    await unlink(path).catch(() => undefined)
+    throw error
   }
+  await handle.close()
 }
 
 /**
@@ -236,6 +249,8 @@ async function breakStaleLock(path: string, seen: HeldInspection, staleMs: numbe
   } catch (error) {
     if (errorCode(error) !== 'EEXIST') throw cannotLock(path, error)
     const other = await inspect(breakPath)
+    // Never judged abandoned, so no takeover could ever happen: say so now rather than at the timeout.
+    if (other.kind === 'held' && other.notRegular) throw notALock(breakPath, other.notRegular)
     if (other.kind === 'held' && isAbandonedBreak(other)) await removeAbandonedBreak(breakPath, other)
     return false
   }
@@ -370,7 +385,11 @@ function lockTimeout(path: string, timeoutMs: number, seen: Inspection): Storage
     const { owner } = seen
     const where = owner.host === thisHost() ? 'this computer' : `host ${owner.host}`
     const what = owner.runtime ? ` (${owner.runtime})` : ''
-    holder = `process ${owner.pid}${what} on ${where} has held it for ${seconds(seen.ageMs)}`
+    const ahead =
+      seen.futureMs !== undefined
+        ? ` (by the lock file's own time: it records a start ${seconds(seen.futureMs)} in the future, so one of the two clocks is wrong)`
+        : ''
+    holder = `process ${owner.pid}${what} on ${where} has held it for ${seconds(seen.ageMs)}${ahead}`
   }
   return new StorageError(
     'LOCK_TIMEOUT',
@@ -399,11 +418,22 @@ async function queueTimeout(path: string, timeoutMs: number): Promise<StorageErr
   )
 }
 
+/** Something other than a regular file at the lock path (or its `.break`): a FIFO would hang every program. */
+function notALock(path: string, kind: string): StorageError {
+  return new StorageError(
+    'STORAGE_ERROR',
+    `${path} is ${kind}, not a lock file: aac programs create and delete a regular file at that name to take ` +
+      `turns with creds.json, and never open anything else there. Remove it (rm ${path}); aac recreates it ` +
+      'when needed.',
+    { location: path },
+  )
+}
+
 function cannotLock(path: string, error: unknown): StorageError {
   return new StorageError(
     'STORAGE_ERROR',
-    `Could not create the lock file ${path} (${errorCode(error) ?? String(error)}). aac needs to create ` +
-      `files in ${dirname(path)}: check that the folder exists and that you may write to it.`,
+    `Could not create the lock file ${path} (${explainWriteError(error, dirname(path))}). aac takes turns ` +
+      `with other programs sharing creds.json by creating files in ${dirname(path)}.`,
     { cause: error, location: path },
   )
 }

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { lstat, rename } from 'node:fs/promises'
+import { lstat, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
+import { isTokenErrorBody, tokenErrorBodyMessage } from '../creds-error-body.ts'
 import { ConfigError, StorageError } from '../errors.ts'
 import { sleep } from '../internal/sleep.ts'
+import { decodeAccessToken } from '../jwt.ts'
+import { LOCK_TIMING } from '../lock-timing.ts'
 import { META_KEY, metaFromJson, metaToJson } from '../storage/meta-json.ts'
 import type { StoredTokens, TokenStorage, WithLockOptions } from '../storage/types.ts'
 import { writeFileAtomic } from './atomic-write.ts'
 import { errorCode } from './error-code.ts'
+import { bindMountMessage, checkCredsFile, explainReadFailure, explainWriteError } from './file-checks.ts'
 import { acquireFileLock } from './file-lock.ts'
 import { readTextFile } from './read-text-file.ts'
 import { resolveTarget } from './resolve-target.ts'
@@ -20,14 +24,22 @@ export interface FileStorageOptions {
    * `path` really is (a symlinked creds.json is locked beside its target).
    */
   lockPath?: string | undefined
-  /** How long `withLock` waits for another program before a `LOCK_TIMEOUT` StorageError. Default 30 s. */
+  /**
+   * How long `withLock` waits for another program before a `LOCK_TIMEOUT` StorageError. Default
+   * `LOCK_TIMING.waitMs` (50 s). Rule: at least the refresh budget plus a margin (`lockTiming(budget).waitMs`),
+   * so a waiter outlasts a holder that uses its whole budget; shorter, and waiters give up while the holder is
+   * still rotating for them (with 30 s, 31 of 32 waiters failed behind a 35 s token endpoint).
+   */
   lockTimeoutMs?: number | undefined
   /**
-   * After this long a lock is taken over even if its owner seems alive (on another host, or frozen). Must
-   * exceed the longest time anyone holds the lock, that is the token refresh with all its retries, or two
-   * programs may refresh at once. Default 60 s.
+   * After this long a lock is taken over even if its owner seems alive (on another host, or frozen). Default
+   * `LOCK_TIMING.staleMs` (60 s). Rule: more than the refresh budget plus a margin
+   * (`lockTiming(budget).staleMs`): the longest anyone holds the lock is one rotation with all its retries,
+   * and a shorter stale age lets two programs refresh at once.
    */
   staleMs?: number | undefined
+  /** The region (`us1`, `eu1`…) of the API in use, for the pages named in messages. */
+  region?: string | undefined
 }
 
 /** A {@link TokenStorage} backed by creds.json. */
@@ -69,17 +81,45 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
   const fixedLockPath = options.lockPath === undefined ? undefined : resolve(options.lockPath)
   // Looked up at each lock, not here: creds.json may not exist yet, or be linked elsewhere later.
   const resolveLockPath = async () => fixedLockPath ?? (await credsLockPath(path))
-  const lockOptions = { timeoutMs: options.lockTimeoutMs, staleMs: options.staleMs }
+  const lockOptions = {
+    timeoutMs: options.lockTimeoutMs ?? LOCK_TIMING.waitMs,
+    staleMs: options.staleMs ?? LOCK_TIMING.staleMs,
+  }
+  const { region } = options
   // How many withLock calls of this instance are inside their critical section. Only then may read() move a
-  // corrupt file aside: see readTokens.
+  // corrupt file aside or adopt a leftover pair: see readTokens.
   let holding = 0
+  // A leftover copy whose pair read() returned but could not save to creds.json: removed by the first write
+  // that saves that pair (or a newer one).
+  let pending: Adopted | undefined
 
   return {
     location: path,
     lockPath: fixedLockPath ?? `${path}.lock`,
     resolveLockPath,
-    read: () => readTokens(path, holding > 0),
-    write: (tokens) => writeTokens(path, tokens),
+    async read() {
+      const current = await readTokens(path, holding > 0, region)
+      if (holding === 0) return current
+      const adopted = await adoptLeftover(path, current)
+      if (!adopted) return current
+      try {
+        await writeTokens(path, adopted.tokens)
+        await removeCopy(adopted)
+      } catch {
+        // The cause of the failed save may persist: return the pair anyway (its access token may serve as is),
+        // keep the copy, and let the next write report the cause (the one before a refresh stops the refresh).
+        pending = adopted
+      }
+      return adopted.tokens
+    },
+    async write(tokens) {
+      await writeTokens(path, tokens)
+      const saved = pending
+      if (saved && (tokens.refreshToken === saved.tokens.refreshToken || isNewer(tokens, saved.tokens))) {
+        pending = undefined
+        await removeCopy(saved)
+      }
+    },
     async withLock(fn, { signal } = {}) {
       const lock = await acquireFileLock(await resolveLockPath(), { ...lockOptions, signal })
       holding++
@@ -118,7 +158,11 @@ export async function credsLockPath(credsPath: string): Promise<string> {
  * StorageError naming both paths. (The token manager does so: a StorageError from its lock-free read sends it
  * on to its locked re-read.)
  */
-async function readTokens(path: string, mayMoveAside: boolean): Promise<StoredTokens | undefined> {
+async function readTokens(
+  path: string,
+  mayMoveAside: boolean,
+  region: string | undefined,
+): Promise<StoredTokens | undefined> {
   for (let attempt = 0; ; attempt++) {
     let text: string
     try {
@@ -127,9 +171,11 @@ async function readTokens(path: string, mayMoveAside: boolean): Promise<StoredTo
       if (errorCode(error) === 'ENOENT') return undefined
       throw new StorageError(
         'STORAGE_ERROR',
-        `Could not read ${path} (${errorCode(error) ?? String(error)}). ` +
-          'Check that it is a file and that you may read it.',
-        { cause: error, location: path },
+        `Could not read the tokens: ${explainReadFailure(path, error)}`,
+        {
+          cause: error,
+          location: path,
+        },
       )
     }
     let value: unknown
@@ -158,12 +204,12 @@ async function readTokens(path: string, mayMoveAside: boolean): Promise<StoredTo
         { location: path },
       )
     }
-    return toTokens(path, value)
+    return toTokens(path, value, region)
   }
 }
 
 /** A parsed file with a missing or bad field is the user's to fix: name the field, leave the file alone. */
-function toTokens(path: string, value: unknown): StoredTokens {
+function toTokens(path: string, value: unknown, region?: string): StoredTokens {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new StorageError(
       'STORAGE_ERROR',
@@ -172,6 +218,10 @@ function toTokens(path: string, value: unknown): StoredTokens {
     )
   }
   const record = value as Record<string, unknown>
+  // Saved over the pair by a script that stores whatever the token endpoint answers: the chain is lost.
+  if (isTokenErrorBody(record)) {
+    throw new ConfigError('CONFIG_INVALID', path, tokenErrorBodyMessage(path, record, region))
+  }
   const problems: string[] = []
   const fields: Record<string, string> = {}
   for (const key of ['access_token', 'refresh_token']) {
@@ -243,25 +293,49 @@ async function writeTokens(path: string, tokens: StoredTokens): Promise<void> {
       { location: path },
     )
   }
+  // Before anything is written: the token manager writes a record of each refresh before it sends the refresh
+  // token, so a file that cannot be rotated safely stops the refresh while the token is still unspent.
+  const blocking = (await checkCredsFile(path)).filter((problem) => problem.blocksWrite)
+  if (blocking.length > 0) {
+    throw new StorageError(
+      'STORAGE_ERROR',
+      `Refusing to write the tokens to ${path}; the file was left unchanged. ${blocking.map((p) => p.message).join(' ')}`,
+      { location: path },
+    )
+  }
   // The metadata belongs to the pair it was written with: replaced wholesale, removed when there is none.
   const { [META_KEY]: _old, ...kept } = await existingObject(path)
+  const content = { ...kept, ...pairJson(tokens) }
+  try {
+    await writeFileAtomic(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
+  } catch (error) {
+    throw new StorageError('STORAGE_ERROR', await writeFailure(path, error), { cause: error, location: path })
+  }
+}
+
+/** The pair as creds.json holds it, with its metadata when there is any. */
+function pairJson(tokens: StoredTokens): Record<string, unknown> {
   const meta = metaToJson(tokens.meta)
-  const content = {
-    ...kept,
+  return {
     access_token: tokens.accessToken,
     refresh_token: tokens.refreshToken,
     ...(meta && { [META_KEY]: meta }),
   }
-  try {
-    await writeFileAtomic(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
-  } catch (error) {
-    throw new StorageError(
-      'STORAGE_ERROR',
-      `Could not save the tokens to ${path} (${errorCode(error) ?? String(error)}). ` +
-        `Check that ${dirname(path)} exists, that you may write to it, and that the disk is not full.`,
-      { cause: error, location: path },
-    )
+}
+
+/** A failed save, by its real cause: which file, which error code, what it means here and what to do. */
+async function writeFailure(path: string, error: unknown): Promise<string> {
+  const code = errorCode(error) ?? (error instanceof Error ? error.name : String(error))
+  const target = await resolveTarget(path).catch(() => path)
+  const dir = dirname(target)
+  const intro = `Could not save the tokens to ${path}${target === path ? '' : ` (a link to ${target})`}`
+  const unchanged = 'The file was left unchanged.'
+  // rename() over a file mounted on its own: the folder's file system cannot replace it.
+  if ((code === 'EBUSY' || code === 'EXDEV') && (error as { syscall?: unknown }).syscall === 'rename') {
+    return `${intro}: ${bindMountMessage(target, '', code)} ${unchanged}`
   }
+  const why = explainWriteError(error, dir)
+  return `${intro} (${why}). ${unchanged}`
 }
 
 function isToken(value: unknown): value is string {
@@ -283,12 +357,14 @@ async function existingObject(path: string): Promise<Record<string, unknown>> {
 /**
  * The old refresh token is already spent when this runs, so the new pair must land somewhere the user can
  * find: beside creds.json (same format, so renaming it to creds.json restores it), else in the temp folder.
+ * The next program that reads creds.json under the lock finds the copy beside it and finishes the save.
  */
 async function saveRecovery(path: string, tokens: StoredTokens): Promise<string> {
-  const pair = { access_token: tokens.accessToken, refresh_token: tokens.refreshToken }
-  const content = `${JSON.stringify(pair, null, 2)}\n`
+  const content = `${JSON.stringify(pairJson(tokens), null, 2)}\n`
   const stamp = timestamp()
-  const beside = await unusedName(`${path}.recovered-${stamp}`)
+  // Beside the file creds.json really is, where the next program sharing it looks (see adoptLeftover).
+  const target = await resolveTarget(path).catch(() => path)
+  const beside = await unusedName(`${target}.recovered-${stamp}`)
   try {
     await writeFileAtomic(beside, content, { mode: 0o600 })
     return beside
@@ -329,4 +405,127 @@ async function unusedName(base: string): Promise<string> {
       return `${base}-${randomUUID().slice(0, 8)}`
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Leftovers: a recovery file (`<creds.json>.recovered-<time>`, written by saveRecovery after a failed save)
+// or an orphaned temp file of writeFileAtomic (`.<creds.json>.<8 hex>.tmp`, left when a process is killed
+// between its write and its rename: complete, it was fsync-ed before the rename). Either may hold the only live
+// refresh token: the one in creds.json was spent by the rotation that produced it.
+
+/** A temp file untouched for this long is no write in progress: removed under the lock unless it is adopted. */
+const ABANDONED_TEMP_MS = 5 * 60_000
+
+interface Adopted {
+  /** The leftover file the pair came from. */
+  readonly file: string
+  readonly kind: 'recovery' | 'temp'
+  readonly tokens: StoredTokens
+}
+
+/**
+ * Under the lock: the newest leftover pair that is newer than `current` (by its access token's `iat`, else
+ * `exp`: a file's mtime says when it was written, not which pair is newer), or undefined. Looks beside the file
+ * creds.json really is, and for recovery files also beside `path` (a symlinked creds.json's recovery files
+ * went there before). Abandoned temp files that are not newer are removed; recovery files that are not newer
+ * are left alone: they are the user's.
+ */
+async function adoptLeftover(path: string, current: StoredTokens | undefined): Promise<Adopted | undefined> {
+  const real = await resolveTarget(path).catch(() => path)
+  const places = [{ dir: dirname(real), base: basename(real), temps: true }]
+  if (dirname(path) !== dirname(real) || basename(path) !== basename(real)) {
+    places.push({ dir: dirname(path), base: basename(path), temps: false })
+  }
+  const owners = await allowedOwners(real)
+  let best: Adopted | undefined
+  for (const { dir, base, temps } of places) {
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch {
+      continue
+    }
+    const tempName = new RegExp(`^\\.${escapeRegExp(base)}\\.[0-9a-f]{8}\\.tmp$`)
+    for (const name of names) {
+      const kind = name.startsWith(`${base}.recovered-`)
+        ? 'recovery'
+        : temps && tempName.test(name)
+          ? 'temp'
+          : undefined
+      if (!kind) continue
+      const file = join(dir, name)
+      const found = await readLeftover(file, owners)
+      if (found === 'skip') continue
+      const tokens = found?.tokens
+      if (tokens && isNewer(tokens, current)) {
+        if (!best || isNewer(tokens, best.tokens)) best = { file, kind, tokens }
+      } else if (kind === 'temp' && found && Date.now() - found.mtimeMs > ABANDONED_TEMP_MS) {
+        await unlink(file).catch(() => undefined)
+      }
+    }
+  }
+  return best
+}
+
+/**
+ * A leftover's pair, or undefined when it holds none (unparsable, incomplete); `skip` for what is not ours to
+ * judge or remove: not a regular file (a symbolic link could lead anywhere), or owned by another user.
+ */
+async function readLeftover(
+  file: string,
+  owners: ReadonlySet<number> | undefined,
+): Promise<{ tokens: StoredTokens | undefined; mtimeMs: number } | 'skip'> {
+  let info: Awaited<ReturnType<typeof lstat>>
+  try {
+    info = await lstat(file)
+  } catch {
+    return 'skip'
+  }
+  if (!info.isFile() || (owners && !owners.has(info.uid))) return 'skip'
+  let tokens: StoredTokens | undefined
+  try {
+    tokens = toTokens(file, JSON.parse(await readTextFile(file)))
+  } catch {
+    tokens = undefined
+  }
+  return { tokens, mtimeMs: info.mtimeMs }
+}
+
+/** This user, and the owner of creds.json (root in a container sharing a user's folder); undefined on Windows. */
+async function allowedOwners(real: string): Promise<ReadonlySet<number> | undefined> {
+  const uid = process.getuid?.()
+  if (uid === undefined) return undefined
+  const owners = new Set([uid])
+  const owner = await stat(real).then(
+    (info) => info.uid,
+    () => undefined,
+  )
+  if (owner !== undefined) owners.add(owner)
+  return owners
+}
+
+/**
+ * True when `candidate` is a newer pair than `current`: its access token was issued later (`iat`, else expires
+ * later), both decoded. A pair whose age cannot be told is never newer; any decodable pair is newer than none.
+ */
+function isNewer(candidate: StoredTokens, current: StoredTokens | undefined): boolean {
+  const mine = decodeAccessToken(candidate.accessToken)
+  if (!mine.ok) return false
+  if (!current) return true
+  if (candidate.refreshToken === current.refreshToken) return false
+  const theirs = decodeAccessToken(current.accessToken)
+  if (!theirs.ok) return false
+  const a = mine.claims
+  const b = theirs.claims
+  if (typeof a.iat === 'number' && typeof b.iat === 'number') return a.iat > b.iat
+  return a.exp > b.exp
+}
+
+/** Removes an adopted copy once its pair is in creds.json. Best effort: a leftover is harmless once not newer. */
+async function removeCopy(adopted: Adopted): Promise<void> {
+  await unlink(adopted.file).catch(() => undefined)
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

@@ -1,8 +1,9 @@
 import type { FileHandle } from 'node:fs/promises'
-import { open } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
+import { LOCK_TIMING } from '../lock-timing.ts'
 import { errorCode } from './error-code.ts'
+import { FileKindError, openRegularFile } from './file-checks.ts'
 
 /** What a lock file holds: who took the lock and when. Plain JSON, one line, so a human can read it too. */
 export interface LockOwner {
@@ -16,12 +17,16 @@ export interface LockOwner {
   readonly runtime?: string
 }
 
-/** The defaults of `acquireFileLock` and `fileStorage`, for anyone explaining a lock to a person. */
+/**
+ * The defaults of `acquireFileLock` and `fileStorage`, for anyone explaining a lock to a person: `LOCK_TIMING`'s,
+ * derived from the refresh budget (40 s) by the rule in `TokenStorage`'s doc comment: wait ≥ budget + margin
+ * (50 s), stale age > budget + margin (60 s).
+ */
 export const LOCK_DEFAULTS = {
-  /** How long a program waits for the lock before a `LOCK_TIMEOUT`. */
-  timeoutMs: 30_000,
-  /** A lock older than this is taken over even if its owner looks alive. */
-  staleMs: 60_000,
+  /** How long a program waits for the lock before a `LOCK_TIMEOUT`: `LOCK_TIMING.waitMs`. */
+  timeoutMs: LOCK_TIMING.waitMs,
+  /** A lock older than this is taken over even if its owner looks alive: `LOCK_TIMING.staleMs`. */
+  staleMs: LOCK_TIMING.staleMs,
 } as const
 
 /** Why a lock may be taken over. */
@@ -38,8 +43,15 @@ export type Inspection =
       readonly id: string
       readonly owner: LockOwner | undefined
       readonly ageMs: number
+      /**
+       * How far the owner's recorded time lies in the future (its clock is ahead, or this one was set back):
+       * that time is then ignored, and the age judged by the file's own mtime.
+       */
+      readonly futureMs?: number
       /** Set when the file exists but cannot be opened (a lock left by another user, say). */
       readonly unreadable?: string
+      /** Set when something other than a regular file sits at the path (a FIFO…): never a lock of ours. */
+      readonly notRegular?: string
     }
 export type HeldInspection = Extract<Inspection, { kind: 'held' }>
 
@@ -49,20 +61,24 @@ export type HeldInspection = Extract<Inspection, { kind: 'held' }>
  */
 export async function inspect(path: string): Promise<Inspection> {
   let handle: FileHandle
-  try {
-    handle = await open(path, 'r')
-  } catch (error) {
-    const code = errorCode(error)
-    if (code === 'ENOENT') return { kind: 'free' }
-    return { kind: 'held', id: `unreadable:${code}`, owner: undefined, ageMs: 0, unreadable: code ?? 'error' }
-  }
-  let text: string
   let mtimeMs: number
   let ino: number
   try {
-    const stats = await handle.stat()
-    mtimeMs = stats.mtimeMs
-    ino = stats.ino
+    // Never a plain open: a FIFO at the lock path would block it forever.
+    const opened = await openRegularFile(path)
+    handle = opened.handle
+    mtimeMs = opened.stats.mtimeMs
+    ino = opened.stats.ino
+  } catch (error) {
+    const code = errorCode(error)
+    if (code === 'ENOENT') return { kind: 'free' }
+    if (error instanceof FileKindError) {
+      return { kind: 'held', id: `kind:${error.kind}`, owner: undefined, ageMs: 0, notRegular: error.kind }
+    }
+    return { kind: 'held', id: `unreadable:${code}`, owner: undefined, ageMs: 0, unreadable: code ?? 'error' }
+  }
+  let text: string
+  try {
     text = await handle.readFile('utf8')
   } catch (error) {
     const code = errorCode(error) ?? 'error'
@@ -71,12 +87,31 @@ export async function inspect(path: string): Promise<Inspection> {
     await handle.close().catch(() => undefined)
   }
   const owner = parseOwner(text)
-  // The later of the two clocks: a lock must never look older than it is.
-  const since = owner ? Math.max(mtimeMs, owner.time) : mtimeMs
-  const ageMs = Math.max(0, Date.now() - since)
   const id = owner ? `token:${owner.token}` : `raw:${ino}:${mtimeMs}:${text}`
-  return { kind: 'held', id, owner, ageMs }
+  const now = Date.now()
+  // The later of the two clocks, so that a lock never looks older than it is; but a time in the future says
+  // nothing about the age (taken at face value, it kept a lock "held for 0.0 s" forever): only a clock that has
+  // already passed counts.
+  const futureMs = owner && owner.time > now ? owner.time - now : undefined
+  const known = [mtimeMs, ...(owner && futureMs === undefined ? [owner.time] : [])].filter((t) => t <= now)
+  const ageMs = known.length > 0 ? now - Math.max(...known) : sinceFirstSeen(id, now)
+  return { kind: 'held', id, owner, ageMs, ...(futureMs !== undefined && { futureMs }) }
 }
+
+/**
+ * When even the file's mtime lies in the future (this clock was set back), the age is counted from when this
+ * process first saw that very lock: it never grows from nothing, and a lock held forever still goes stale.
+ */
+function sinceFirstSeen(id: string, now: number): number {
+  let first = firstSeen.get(id)
+  if (first === undefined) {
+    if (firstSeen.size >= 64) firstSeen.delete(firstSeen.keys().next().value as string)
+    firstSeen.set(id, now)
+    first = now
+  }
+  return Math.max(0, now - first)
+}
+const firstSeen = new Map<string, number>()
 
 function parseOwner(text: string): LockOwner | undefined {
   let value: unknown
@@ -96,7 +131,7 @@ function parseOwner(text: string): LockOwner | undefined {
 
 /** Why the lock may be taken over, or undefined while it must be respected. */
 export function staleReason(seen: Inspection, staleMs: number): StaleReason | undefined {
-  if (seen.kind !== 'held' || seen.unreadable) return undefined
+  if (seen.kind !== 'held' || seen.unreadable || seen.notRegular) return undefined
   const { owner, ageMs } = seen
   if (!owner) return ageMs > Math.min(UNPARSABLE_GRACE_MS, staleMs) ? 'unparsable' : undefined
   if (ageMs > staleMs) return 'expired'
@@ -154,12 +189,19 @@ export interface LockState {
   readonly reason?: StaleReason
   /** Set when the file exists but cannot be read (`EACCES`…): it is respected, never taken over. */
   readonly unreadable?: string
+  /**
+   * Set when the path holds something other than a regular file (`a FIFO (named pipe)`, `a folder`…):
+   * `acquireFileLock` refuses it at once, naming it, instead of waiting.
+   */
+  readonly notRegular?: string
+  /** How far the owner's recorded time lies in the future; the age is then judged by the file's mtime. */
+  readonly futureMs?: number
 }
 
 /**
  * Judges the lock at `lockPath` exactly as `acquireFileLock` would, without touching it: for tools that
  * explain a lock to a person (`aac doctor`). `staleMs` must be the one the programs sharing the lock use
- * (default 60 s, as theirs).
+ * (default `LOCK_DEFAULTS.staleMs`, as theirs).
  *
  * @example
  * const { state, owner, ageMs } = await inspectLock('/home/me/aac/creds.json.lock')
@@ -170,7 +212,7 @@ export async function inspectLock(lockPath: string, options: { staleMs?: number 
   if (!(staleMs > 0)) throw new RangeError(`staleMs must be a number > 0, got ${staleMs}`)
   const seen = await inspect(resolve(lockPath))
   if (seen.kind === 'free') return { state: 'free', ageMs: 0 }
-  const { owner, ageMs, unreadable } = seen
+  const { owner, ageMs, unreadable, notRegular, futureMs } = seen
   const reason = staleReason(seen, staleMs)
   return {
     state: reason ? 'stale' : 'held',
@@ -178,5 +220,7 @@ export async function inspectLock(lockPath: string, options: { staleMs?: number 
     ...(owner && { owner, local: isLocal(owner) }),
     ...(reason && { reason }),
     ...(unreadable && { unreadable }),
+    ...(notRegular && { notRegular }),
+    ...(futureMs !== undefined && { futureMs }),
   }
 }
