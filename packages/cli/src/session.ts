@@ -35,6 +35,8 @@ export async function openSession(io: CliIo): Promise<Session> {
     storage: loaded.storage,
     region: loaded.config.region,
     userAgent: USER_AGENT,
+    // Named in the record a refresh leaves in creds.json if its answer is lost.
+    programName: 'aac',
     ...(logger && { logger }),
   })
   const client = createClient({
