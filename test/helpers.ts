@@ -1,5 +1,5 @@
 // Shared by the integration tests: a fake cloud plus a temporary config folder, and child-process runners.
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -105,4 +105,99 @@ export async function expectOneSafeRotation(ws: Workspace, apiRequests: number):
   const saved = JSON.parse(await ws.readCreds()) as { refresh_token: string }
   expect(ws.cloud.isRefreshTokenValid(saved.refresh_token)).toBe(true)
   expect((await readdir(ws.dir)).sort()).toEqual(['aac_url.txt', 'client_id.txt', 'creds.json'])
+}
+
+/** creds.json as the file storage writes it: the pair, and the library's metadata under "aac". */
+export interface CredsFile {
+  access_token: string
+  refresh_token: string
+  aac?: {
+    clock_offset_ms?: number
+    refresh?: {
+      at: string
+      program: string
+      pid?: number
+      host?: string
+      state: 'sent' | 'uncertain' | 'spent'
+      detail?: string
+      token_id: string
+    }
+  }
+}
+
+/** Parses creds.json; throws (with the parse error, never the content) if it does not parse. */
+export function readPair(text: string): CredsFile {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new Error(`creds.json does not parse: ${(error as Error).message.slice(0, 80)}`)
+  }
+  const pair = parsed as CredsFile
+  if (typeof pair?.access_token !== 'string' || typeof pair.refresh_token !== 'string') {
+    throw new Error('creds.json parses but holds no access_token/refresh_token pair')
+  }
+  return pair
+}
+
+/** A program started with {@link start}: its pid, for signals, and its end. */
+export interface Started {
+  child: ChildProcess
+  pid: number
+  /** Resolves when it ends: `code` is the exit code, or 128 + n if a signal killed it (then `signal` says which). */
+  done: Promise<RunResult & { signal: NodeJS.Signals | null; ms: number }>
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGKILL: 9,
+  SIGTERM: 15,
+}
+
+/**
+ * Starts a program directly (no shell, no npx wrapper), so that `process.kill(pid, signal)` reaches the program
+ * itself. Same environment rules as {@link run}.
+ */
+export function start(
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Started {
+  const began = Date.now()
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, AAC_DEBUG: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  if (child.pid === undefined) throw new Error(`could not start ${command}`)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const done = new Promise<RunResult & { signal: NodeJS.Signals | null; ms: number }>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const fromSignal = signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : 1
+      resolve({ code: code ?? fromSignal, signal, stdout, stderr, ms: Date.now() - began })
+    })
+  })
+  return { child, pid: child.pid, done }
+}
+
+/** Polls `condition` every few ms until it holds; throws `what` after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** The files of `dir` besides the three config files: lock, temp, corrupt or recovery leftovers. */
+export async function leftovers(dir: string): Promise<string[]> {
+  const config = new Set(['aac_url.txt', 'client_id.txt', 'creds.json'])
+  return (await readdir(dir)).filter((name) => !config.has(name)).sort()
 }

@@ -5,7 +5,7 @@ import { createClient, memoryStorage } from '@aac/core'
 import { fileStorage, loadConfig } from '@aac/core/fs'
 import { type FakeCloud, startFakeCloud } from '@aac/fake-cloud'
 import { afterEach, describe, expect, it } from 'vitest'
-import { fakeWorkspace, type Workspace } from '../helpers.ts'
+import { expectOneSafeRotation, fakeWorkspace, readPair, type Workspace } from '../helpers.ts'
 
 let ws: Workspace
 afterEach(async () => ws?.close())
@@ -82,16 +82,61 @@ describe('the core against the fake cloud', () => {
     expect(ws.cloud.stats().byRoute['GET /iam/v1/workspaces/current']).toBe(3)
   })
 
-  it('429 and 5xx at the token endpoint are retried inside the lock', async () => {
+  it('429 and 503 at the token endpoint (not processed) are resent inside the lock: one rotation', async () => {
     ws = await fakeWorkspace()
-    const { config, storage } = await loadConfig({ dir: ws.dir })
-    const client = createClient({ config, storage, tokenOptions: { retryBaseDelayMs: 5 } })
+    const storageFor = async () => (await loadConfig({ dir: ws.dir })).storage
+    const { config } = await loadConfig({ dir: ws.dir })
+    // Two "programs" on one creds.json: the resends happen while the first holds the lock, so the second waits
+    // and then adopts the rotated pair instead of sending its own refresh.
+    const clients = await Promise.all(
+      [0, 1].map(async () =>
+        createClient({ config, storage: await storageFor(), tokenOptions: { retryBaseDelayMs: 5 } }),
+      ),
+    )
     ws.cloud.inject({ kind: 'status', status: 429, retryAfterSeconds: 0, path: '/as/token' })
-    ws.cloud.inject({ kind: 'status', status: 500, path: '/as/token' })
-    await client.get('/iam/v1/workspaces/current')
-    expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 })
+    ws.cloud.inject({ kind: 'status', status: 503, path: '/as/token' })
+    await Promise.all(clients.map((client) => client.get('/iam/v1/workspaces/current')))
+    expect(ws.cloud.stats()).toMatchObject({
+      refreshes: 1,
+      reuseDetected: 0,
+      invalidGrants: 0,
+      tokenRequests: 3,
+    })
     expect(ws.cloud.stats().byRoute['POST /as/token']).toBe(3)
+    await expectOneSafeRotation(ws, 2)
   })
+
+  it.each([500, 502, 504])(
+    '%i at the token endpoint is uncertain: one request, never resent, TOKEN_REFRESH_UNCERTAIN, recorded',
+    async (status) => {
+      ws = await fakeWorkspace()
+      const before = JSON.parse(await ws.readCreds()) as Record<string, unknown>
+      const { config, storage } = await loadConfig({ dir: ws.dir })
+      const client = createClient({ config, storage, tokenOptions: { retryBaseDelayMs: 5 } })
+      ws.cloud.inject({ kind: 'status', status, path: '/as/token', times: 5 })
+      const error = await client.get('/iam/v1/workspaces/current').catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'TOKEN_REFRESH_UNCERTAIN' })
+      expect((error as Error).message).toContain(`HTTP ${status}`)
+      expect((error as Error).message).not.toContain(before['refresh_token'] as string)
+      // A second call of the same program does not send it either.
+      await expect(client.get('/iam/v1/workspaces/current')).rejects.toMatchObject({
+        code: 'TOKEN_REFRESH_UNCERTAIN',
+      })
+      expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 1, refreshes: 0, apiRequests: 0 })
+      const after = readPair(await ws.readCreds())
+      expect(after).toMatchObject({
+        access_token: before['access_token'],
+        refresh_token: before['refresh_token'],
+        aac: { refresh: { state: 'uncertain' } },
+      })
+      // The server had not rotated (the status came instead of processing): the next program tries once and
+      // succeeds, and the record goes with the old pair.
+      ws.cloud.reset()
+      await (await clientFor(ws.dir)).get('/iam/v1/workspaces/current')
+      expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 1, refreshes: 1, reuseDetected: 0 })
+      expect(readPair(await ws.readCreds()).aac?.refresh).toBeUndefined()
+    },
+  )
 
   it('invalid_grant: the re-authentication error and a byte-identical creds.json', async () => {
     ws = await fakeWorkspace()
@@ -108,16 +153,26 @@ describe('the core against the fake cloud', () => {
     expect(await ws.readCreds()).toBe(before)
   })
 
-  it('a connection dropped after the server rotated: a clear error, creds.json unchanged', async () => {
+  it('a connection dropped after the server rotated: TOKEN_REFRESH_UNCERTAIN, one request, the pair kept with an uncertain record', async () => {
     ws = await fakeWorkspace()
-    const before = await ws.readCreds()
+    const before = readPair(await ws.readCreds())
     const { config, storage } = await loadConfig({ dir: ws.dir })
     const client = createClient({ config, storage, tokenOptions: { retryBaseDelayMs: 5 } })
     ws.cloud.inject({ kind: 'drop-after-rotate' })
-    // The server spent the refresh token but its answer never came: nothing can recover the new pair, and the
-    // retry is refused. What matters is that nothing half-baked was written and the user is told what to do.
-    await expect(client.get('/iam/v1/workspaces/current')).rejects.toMatchObject({ code: 'REAUTH_REQUIRED' })
-    expect(await ws.readCreds()).toBe(before)
+    // The server spent the refresh token but its answer never came: resending it would be the reuse that
+    // revokes the family, so it is not sent again, and the user is told plainly that the tokens may be lost.
+    const error = await client.get('/iam/v1/workspaces/current').catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'TOKEN_REFRESH_UNCERTAIN' })
+    expect((error as Error).message).toMatch(
+      /may or may not have happened.*your tokens may be lost.*not sent again/,
+    )
+    expect((error as Error).message).not.toContain(before.refresh_token)
+    expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 1, refreshes: 1, reuseDetected: 0 })
+    // Nothing half-baked was written: the same pair, plus the record the next program needs.
+    const after = readPair(await ws.readCreds())
+    expect(after.access_token).toBe(before.access_token)
+    expect(after.refresh_token).toBe(before.refresh_token)
+    expect(after.aac?.refresh).toMatchObject({ state: 'uncertain', pid: process.pid })
   })
 
   it('routes /v4 to the direct host and pages through 137 people', async () => {
