@@ -173,7 +173,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     dir,
     files: { aacUrl: aacUrlPath, clientId: clientIdPath, creds: credsPath },
     tokens,
-    storage: fileStorage({ path: credsPath }),
+    storage: fileStorage({ path: credsPath, region: url.region }),
   }
 }
 

@@ -57,6 +57,19 @@ describe('loadConfig', () => {
     })
   }
 
+  it('its storage names the region’s page when creds.json later holds a token endpoint error answer', async () => {
+    await writeConfig('utf8')
+    await writeFile(join(dir, 'aac_url.txt'), 'https://api.eu1.alteryxcloud.com\n')
+    const loaded = await loadConfig({ dir, env: {} })
+    await writeFile(join(dir, 'creds.json'), '{"error": "invalid_grant", "error_description": "revoked"}')
+    await expect(loaded.storage.read()).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(
+        /error answer \("error": "invalid_grant"\).*https:\/\/eu1\.alteryxcloud\.com\//,
+      ),
+    })
+  })
+
   it('takes api_project_id.txt when client_id.txt is blank, in any encoding', async () => {
     await writeConfig('utf8')
     await writeFile(join(dir, 'client_id.txt'), encode('\r\n', 'utf16le'))
