@@ -19,7 +19,7 @@ export const EXIT = {
   NETWORK: 5,
   /** creds.json or its lock could not be read, written or locked. */
   STORAGE: 6,
-  /** Ctrl-C. */
+  /** Ctrl-C (SIGINT); SIGTERM and SIGHUP end with 143 and 129 (see stopOnSignals in @aac/core/process). */
   INTERRUPTED: 130,
 } as const
 
@@ -28,10 +28,11 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  the API answered with an error (or any other failure)
   2  usage error (unknown option, bad -f/-H syntax, a path that is not a path or URL)
   3  configuration: aac_url.txt, client_id.txt or creds.json missing or wrong
-  4  authentication: the tokens cannot be used or renewed; generate a new pair
+  4  authentication: the tokens cannot be used or renewed (generate a new pair), or the answer to a
+     refresh was lost (TOKEN_REFRESH_UNCERTAIN: run again once)
   5  network: unreachable host, TLS (corporate proxy), timeout, or the token service is down for now
   6  storage: creds.json or its lock file could not be read, written or locked
-  130 interrupted (Ctrl-C)`
+  129, 130, 143 stopped by SIGHUP, Ctrl-C (SIGINT) or SIGTERM, after a refresh already sent was saved`
 
 /** A mistake on the command line. */
 export class UsageError extends Error {
@@ -46,6 +47,8 @@ const BY_CODE: Partial<Record<AacErrorCode, number>> = {
   MISSING_API_KEY: EXIT.CONFIG,
   REAUTH_REQUIRED: EXIT.AUTH,
   TOKEN_REFRESH_FAILED: EXIT.AUTH,
+  // The answer to a sent refresh was lost: the pair may be lost; the next run tries it once and says.
+  TOKEN_REFRESH_UNCERTAIN: EXIT.AUTH,
   UNTRUSTED_TOKEN_ENDPOINT: EXIT.AUTH,
   UNAUTHORIZED: EXIT.AUTH,
   // The token endpoint answered 429/5xx after retries: temporary, like an unreachable host.

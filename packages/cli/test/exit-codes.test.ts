@@ -71,6 +71,7 @@ describe('exit codes of the real command', () => {
       ['MISSING_API_KEY', 3],
       ['UNTRUSTED_TOKEN_ENDPOINT', 4],
       ['UNAUTHORIZED', 4],
+      ['TOKEN_REFRESH_UNCERTAIN', 4],
       ['TLS_ERROR', 5],
       ['TIMEOUT', 5],
       ['TOKEN_ENDPOINT_UNAVAILABLE', 5],

@@ -75,7 +75,12 @@ export {
   type WebStorageOptions,
   webStorage,
 } from './storage/web.ts'
-export { type TokenEndpointTrustReason, tokenEndpoint, tokenEndpointTrust } from './token-endpoint.ts'
+export {
+  describeTrust,
+  type TokenEndpointTrustReason,
+  tokenEndpoint,
+  tokenEndpointTrust,
+} from './token-endpoint.ts'
 export {
   createTokenManager,
   type TokenManager,
