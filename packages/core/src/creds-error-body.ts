@@ -30,13 +30,21 @@ export function tokenErrorBodyMessage(
   region: string | undefined,
 ): string {
   const code = record['error']
-  const named = typeof code === 'string' && STANDARD_CODES.has(code) ? ` ("error": "${code}")` : ''
+  const named = isStandardOAuthError(code) ? ` ("error": "${code}")` : ''
   return (
     `${file} holds a token endpoint's error answer${named} instead of a token pair: a program that saves ` +
     'whatever the token endpoint answers (such as Alteryx’s own example scripts) wrote it over the pair after a ' +
     `failed refresh, so the refresh token it held is lost. Generate a new pair at ${apiTokensPage(region)} ` +
     `("+ Generate") and paste both tokens into ${file} as {"access_token": "...", "refresh_token": "..."}.`
   )
+}
+
+/**
+ * True for the error codes RFC 6749 §5.2 defines: the only words of a token endpoint's error answer that may be
+ * quoted in a message (anything else in it is outside text and may echo a token).
+ */
+export function isStandardOAuthError(code: unknown): code is string {
+  return typeof code === 'string' && STANDARD_CODES.has(code)
 }
 
 const STANDARD_CODES = new Set([

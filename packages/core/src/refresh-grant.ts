@@ -10,6 +10,7 @@
  * after the request left (a reset, a timeout, 500/502/504, an unknown error) is `uncertain`.
  */
 
+import { isStandardOAuthError } from './creds-error-body.ts'
 import { isAacError } from './errors.ts'
 import { findTlsProblem } from './internal/http-errors.ts'
 import { isPermissionDenial } from './internal/permission-hint.ts'
@@ -183,7 +184,7 @@ export async function processRefreshGrantResponse(
     return {
       kind: 'refused',
       status: response.status,
-      error: error && /^[a-z_]{1,40}$/.test(error) ? error : undefined,
+      error: isStandardOAuthError(error) ? error : undefined,
     }
   }
   const accessToken = record['access_token']
