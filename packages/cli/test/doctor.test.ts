@@ -1,12 +1,24 @@
-import { chmod, mkdir, readFile, realpath, rename, symlink, utimes, writeFile } from 'node:fs/promises'
+import { execFileSync, spawnSync } from 'node:child_process'
+import {
+  chmod,
+  link,
+  mkdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { tokenEndpointTrust } from '@aac/core'
 import { describe, expect, it } from 'vitest'
 import { makeJwt } from '../../core/test/tokens.ts'
-import { clockSkew, clockStep } from '../src/doctor/checks.ts'
+import { clockSkew, clockStep, describeWorkspace } from '../src/doctor/checks.ts'
 import type { Step } from '../src/doctor/steps.ts'
-import { aac, aacInProcess, useCloud } from './helpers.ts'
+import { aac, aacInProcess, bin, execute, useCloud } from './helpers.ts'
 
 const fake = useCloud()
 
@@ -173,7 +185,8 @@ describe('aac doctor', () => {
       creds(makeJwt({ iss: 'https://pingauth-eu1.alteryxcloud.com/as' })),
     )
     const heldLock = await fake.configDir()
-    await heldLockFile(join(heldLock, 'creds.json.lock'), 45_000)
+    // Past the 50 s that other programs wait (LOCK_TIMING), not yet the 60 s stale age.
+    await heldLockFile(join(heldLock, 'creds.json.lock'), 55_000)
     const linkedLock = await fake.configDir()
     await symlink(join(linkedLock, 'nowhere'), join(linkedLock, 'creds.json.lock'))
     const missingDir = join(await fake.tempDir(), 'missing')
@@ -355,7 +368,7 @@ describe('aac doctor', () => {
     await rename(join(dir, 'creds.json'), join(home, 'creds.json'))
     await symlink(join(home, 'creds.json'), join(dir, 'creds.json'))
     const lockPath = join(await realpath(home), 'creds.json.lock')
-    await heldLockFile(lockPath, 45_000)
+    await heldLockFile(lockPath, 55_000)
     const { code, report } = await doctor(dir, '--offline')
     expect(code).toBe(6)
     expect(step(report, 'lock file')).toMatchObject({
@@ -391,4 +404,138 @@ describe('aac doctor', () => {
       exit: 1,
     })
   })
+
+  it('says which trust rule lets the refresh token go to the token endpoint, in words', async () => {
+    const { report } = await doctor(await fake.configDir(), '--offline')
+    expect(step(report, 'token endpoint')).toMatchObject({
+      status: 'pass',
+      detail: expect.stringMatching(
+        /^http:\/\/127\.0\.0\.1:\d+\/.*token \(the refresh token may go there: a loopback address on this computer/,
+      ),
+    })
+  })
+
+  it('reads the documented workspace fields, each optional', () => {
+    expect(
+      describeWorkspace({
+        id: 31429,
+        name: 'lukes-test-workspace',
+        custom_url: 'lukes-test-workspace.us1.alteryxcloud.com',
+        workspace_member_count: 2,
+        workspace_tier: 'enterprise_cloud22',
+        createdAt: '2025-02-05T18:05:29.000Z',
+      }),
+    ).toBe(
+      'workspace "lukes-test-workspace" (id 31429, 2 members, tier enterprise_cloud22, at lukes-test-workspace.us1.alteryxcloud.com)',
+    )
+    expect(describeWorkspace({ name: 'solo', workspace_member_count: 1 })).toBe('workspace "solo" (1 member)')
+    expect(describeWorkspace({ id: 7 })).toBe('a workspace without a name (id 7)')
+    expect(describeWorkspace(null)).toBe('a workspace without a name')
+  })
+
+  it.runIf(process.platform !== 'win32')(
+    'a hard-linked creds.json fails its step, and --refresh does not spend the token',
+    async () => {
+      const dir = await fake.configDir({ expired: true })
+      const creds = join(dir, 'creds.json')
+      await chmod(creds, 0o600)
+      await link(creds, join(dir, 'creds-backup.json'))
+      const before = await readFile(creds, 'utf8')
+      fake.cloud.reset()
+      const { code, report } = await doctor(dir, '--refresh')
+      expect(code).toBe(6)
+      expect(step(report, 'creds.json')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('hard-linked'),
+        fix: expect.stringContaining(`${await realpath(creds)} has 2 names (hard links)`),
+      })
+      expect(step(report, 'refresh token')).toMatchObject({
+        status: 'skip',
+        detail: expect.stringMatching(/^not run: creds\.json cannot be written safely/),
+      })
+      expect(fake.cloud.stats().refreshes).toBe(0)
+      expect(await readFile(creds, 'utf8')).toBe(before)
+    },
+  )
+
+  it.runIf(process.platform !== 'win32' && spawnSync('mkfifo', ['--version']).status === 0)(
+    'never hangs on a FIFO: each file, the lock and its .break are named',
+    async () => {
+      const cases: Array<{ file: string; step: string; fix: RegExp; exit: number }> = [
+        { file: 'aac_url.txt', step: 'aac_url.txt', fix: /aac_url\.txt is a FIFO \(named pipe\)/, exit: 3 },
+        {
+          file: 'client_id.txt',
+          step: 'client_id.txt',
+          fix: /client_id\.txt is a FIFO \(named pipe\)/,
+          exit: 3,
+        },
+        { file: 'creds.json', step: 'creds.json', fix: /creds\.json is a FIFO \(named pipe\)/, exit: 3 },
+        {
+          file: 'creds.json.lock',
+          step: 'lock file',
+          fix: /creds\.json\.lock, and refuse anything else/,
+          exit: 6,
+        },
+        {
+          file: 'creds.json.lock.break',
+          step: 'lock file',
+          fix: /creds\.json\.lock\.break, and refuse/,
+          exit: 6,
+        },
+      ]
+      for (const { file, step: name, fix, exit } of cases) {
+        const dir = await fake.configDir()
+        await rm(join(dir, file), { force: true })
+        execFileSync('mkfifo', [join(dir, file)])
+        const started = Date.now()
+        const { code, report } = await doctor(dir, '--offline')
+        expect(Date.now() - started).toBeLessThan(5_000)
+        expect({ file, fix: step(report, name)?.fix }).toEqual({ file, fix: expect.stringMatching(fix) })
+        expect({ file, code }).toEqual({ file, code: exit })
+      }
+    },
+  )
+
+  it.runIf(
+    process.platform === 'linux' &&
+      process.getuid?.() === 0 &&
+      spawnSync('unshare', ['-m', 'true']).status === 0,
+  )(
+    'a creds.json bind-mounted on its own (root, unshare -m): flagged, and --refresh does not spend the token',
+    async () => {
+      const dir = await fake.configDir({ expired: true })
+      const host = await fake.tempDir()
+      const creds = join(dir, 'creds.json')
+      await rename(creds, join(host, 'creds.json'))
+      await writeFile(creds, '')
+      const before = await readFile(join(host, 'creds.json'), 'utf8')
+      fake.cloud.reset()
+      const result = await execute(
+        'unshare',
+        [
+          '-m',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          'mount --bind "$0" "$1" && exec "$2" "$3" doctor --json --refresh',
+          join(host, 'creds.json'),
+          creds,
+          process.execPath,
+          bin,
+        ],
+        { env: { AAC_CONFIG_DIR: dir } },
+      )
+      const report = JSON.parse(result.stdout) as Report
+      expect(result.code).toBe(6)
+      expect(step(report, 'creds.json')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('mounted on its own'),
+        fix: expect.stringContaining('Mount the folder, not the file'),
+      })
+      expect(step(report, 'refresh token')?.detail).toMatch(/^not run: creds\.json cannot be written safely/)
+      expect(fake.cloud.stats().refreshes).toBe(0)
+      expect(await readFile(join(host, 'creds.json'), 'utf8')).toBe(before)
+    },
+  )
 })

@@ -19,6 +19,7 @@ import {
   createTokenManager,
   decodeAccessToken,
   describeFetchFailure,
+  describeTrust,
   type FetchLike,
   isAacError,
   isFresh,
@@ -30,6 +31,7 @@ import {
 } from '@aac/core'
 import {
   CREDS_FILE,
+  checkCredsFile,
   credsLockPath,
   fileStorage,
   findConfigDir,
@@ -68,10 +70,9 @@ interface Probe {
   error?: ApiError
 }
 
-const TRUSTED_BECAUSE: Record<TokenEndpointTrustReason, string> = {
-  alteryxcloud: 'trusted: https on *.alteryxcloud.com',
-  loopback: 'trusted: a loopback address, for local tests',
-  'trusted-by-option': 'trusted: named in the trustedTokenHosts option',
+/** Which of the core's trust rules lets the refresh token go to `reason`'s endpoint, for a person. */
+export function trustedBecause(reason: TokenEndpointTrustReason): string {
+  return `the refresh token may go there: ${describeTrust(reason)}`
 }
 
 /** Whether the gateway accepts client_id.txt: judged by the API host probe, which sends it. */
@@ -140,9 +141,13 @@ export async function runChecks(
 
   const credsPath = join(dir, CREDS_FILE)
   let tokens: StoredTokens | undefined
+  // Whether a refresh could save its new pair: if not, --refresh must not spend the refresh token.
+  let credsWritable = false
   try {
     tokens = await loadCreds(credsPath, region)
-    add(await credsFileStep(credsPath))
+    const step = await credsFileStep(credsPath)
+    credsWritable = step.status !== 'fail'
+    add(step)
   } catch (error) {
     fail(CREDS_FILE, error)
   }
@@ -186,7 +191,7 @@ export async function runChecks(
     add({
       name: 'token endpoint',
       status: 'pass',
-      detail: `${trust.endpoint} (${TRUSTED_BECAUSE[trust.reason]})`,
+      detail: `${trust.endpoint} (${trustedBecause(trust.reason)})`,
     })
   } else if (claims) {
     fail('token endpoint', untrusted, 'not trusted')
@@ -247,6 +252,11 @@ export async function runChecks(
       ({ source, fetch: fetchFn } = storedTokenOnly(tokens.accessToken, config))
   } else if (options.offline) {
     skip('refresh token', 'skipped (--offline)')
+  } else if (!credsWritable) {
+    skip(
+      'refresh token',
+      `not run: ${CREDS_FILE} cannot be written safely (see above), so the refresh would spend the refresh token and lose the new pair. Fix ${CREDS_FILE} first`,
+    )
   } else {
     const logger = debugLogger(io)
     const manager: TokenManager = createTokenManager({
@@ -293,10 +303,9 @@ export async function runChecks(
     if (projectIdRejected) {
       skip('gateway call', `needs an API project id the gateway accepts`)
     } else {
-      await callStep('gateway call', '/iam/v1/workspaces/current', async () => {
-        const workspace = await client.get<Record<string, unknown>>('/iam/v1/workspaces/current', signal)
-        return `workspace ${JSON.stringify(workspace['name'] ?? '?')} (id ${String(workspace['id'] ?? '?')})`
-      })
+      await callStep('gateway call', '/iam/v1/workspaces/current', async () =>
+        describeWorkspace(await client.get<unknown>('/iam/v1/workspaces/current', signal)),
+      )
     }
     await callStep('direct call', '/v4/people/current', async () => {
       const person = await client.get<Record<string, unknown>>('/v4/people/current', signal)
@@ -384,6 +393,25 @@ export async function runChecks(
  */
 async function credsFileStep(credsPath: string): Promise<Step> {
   const name = CREDS_FILE
+  // The same verdict as the storage's, which refuses the write before a refresh: a file with several names, one
+  // mounted on its own, a FIFO or a folder, a link in a loop.
+  const blocking = (await checkCredsFile(credsPath)).filter((problem) => problem.blocksWrite)
+  if (blocking.length > 0) {
+    const kinds: Record<string, string> = {
+      'hard-linked': 'hard-linked (several names)',
+      'mount-point': 'mounted on its own (a bind mount of the file)',
+      'not-regular': 'not a regular file',
+      'symlink-loop': 'a symbolic link loop',
+      'dangling-symlink': 'a symbolic link to nowhere',
+    }
+    return {
+      name,
+      status: 'fail',
+      detail: `${blocking.map((problem) => kinds[problem.kind] ?? problem.kind).join(', ')}: a refresh could not save the new pair`,
+      fix: blocking.map((problem) => problem.message).join(' '),
+      exit: EXIT.STORAGE,
+    }
+  }
   const target = (await credsLockPath(credsPath)).slice(0, -'.lock'.length)
   const dir = dirname(target)
   const linked = (await lstat(credsPath)).isSymbolicLink()
@@ -543,6 +571,37 @@ function storedTokenOnly(
       },
     },
   }
+}
+
+/**
+ * `GET /iam/v1/workspaces/current` in a few words, from its documented fields (`name`, `id`,
+ * `workspace_member_count`, `workspace_tier`, `custom_url`), each optional: whatever is there is said.
+ *
+ * @example
+ * describeWorkspace({ id: 31429, name: 'lukes-test-workspace', workspace_member_count: 2 })
+ * // 'workspace "lukes-test-workspace" (id 31429, 2 members)'
+ */
+export function describeWorkspace(body: unknown): string {
+  const workspace = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
+  const text = (value: unknown) =>
+    typeof value === 'string' && value.trim() !== ''
+      ? value.trim()
+      : typeof value === 'number'
+        ? String(value)
+        : undefined
+  const name = text(workspace['name'])
+  const id = text(workspace['id'])
+  const members = workspace['workspace_member_count']
+  const tier = text(workspace['workspace_tier'])
+  const url = text(workspace['custom_url'])
+  const facts = [
+    id && `id ${id}`,
+    typeof members === 'number' && Number.isFinite(members) && `${members} member${members === 1 ? '' : 's'}`,
+    tier && `tier ${tier}`,
+    url && `at ${url}`,
+  ].filter((fact): fact is string => typeof fact === 'string')
+  const named = name ? `workspace ${JSON.stringify(name)}` : 'a workspace without a name'
+  return facts.length > 0 ? `${named} (${facts.join(', ')})` : named
 }
 
 /** The project id is not a secret like a token, but there is no need to print all of it. */

@@ -10,7 +10,10 @@ import { EXIT } from '../exit-codes.ts'
 import { duration } from '../time.ts'
 import type { Step } from './steps.ts'
 
-/** Other programs give up waiting for the lock after this long (fileStorage's default lockTimeoutMs). */
+/**
+ * Other programs give up waiting for the lock after this long (fileStorage's default lockTimeoutMs, from
+ * LOCK_TIMING: the refresh budget plus a margin), so a lock held longer is no refresh still in progress.
+ */
 const WAIT_LIMIT_MS = LOCK_DEFAULTS.timeoutMs
 /** The next program that wants the lock takes it over once it is this old (the default staleMs). */
 const STALE_MS = LOCK_DEFAULTS.staleMs
@@ -29,6 +32,20 @@ export async function checkLock(lockPath: string): Promise<Step> {
       detail: `${lockPath} is a symbolic link`,
       fix: `The lock beside creds.json must be a plain file that aac programs create and delete: delete the link ${lockPath}.`,
       exit: EXIT.STORAGE,
+    }
+  }
+  // A FIFO there would have hung every program (this one too) before they learnt to refuse it: they now stop at
+  // once, so nothing works until it is gone. Looked at without opening it, as the lock itself does.
+  for (const path of [lockPath, `${lockPath}.break`]) {
+    const seen = await inspectLock(path, { staleMs: STALE_MS })
+    if (seen.notRegular) {
+      return {
+        name,
+        status: 'fail',
+        detail: `${path} is ${seen.notRegular}`,
+        fix: `aac programs take turns with creds.json by creating and deleting a regular file at ${path}, and refuse anything else there: remove it (rm ${path}).`,
+        exit: EXIT.STORAGE,
+      }
     }
   }
   const lock = await inspectLock(lockPath, { staleMs: STALE_MS })
@@ -53,7 +70,11 @@ export async function checkLock(lockPath: string): Promise<Step> {
   const runtime = owner.runtime ? ` (${owner.runtime})` : ''
   const where = lock.local ? '' : ` on host ${owner.host}`
   const who = `pid ${owner.pid}${runtime}${where}`
-  const age = duration(lock.ageMs)
+  // An owner time in the future says nothing about the age: the file's own time was used instead.
+  const age =
+    lock.futureMs === undefined
+      ? duration(lock.ageMs)
+      : `${duration(lock.ageMs)} (by the file's time: it records a start ${duration(lock.futureMs)} in the future, so a clock is wrong)`
   if (lock.reason === 'owner dead') {
     return {
       name,
