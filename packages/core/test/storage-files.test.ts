@@ -218,6 +218,18 @@ describe('a creds.json holding the token endpoint’s error answer', () => {
   })
 })
 
+describe('a new pair written over an error answer', () => {
+  it('replaces it whole: no "error" key is kept beside the new pair', async () => {
+    await writeFile(creds, JSON.stringify({ error: 'invalid_grant', error_description: 'revoked' }))
+    const pair = pairIssued(0, 'refresh-new')
+    await fileStorage({ path: creds }).write(pair)
+    expect(JSON.parse(await readFile(creds, 'utf8'))).toEqual({
+      access_token: pair.accessToken,
+      refresh_token: 'refresh-new',
+    })
+  })
+})
+
 describe('write failures name their real cause', () => {
   it('a missing folder: ENOENT, the folder named', async () => {
     const path = join(dir, 'missing', 'creds.json')

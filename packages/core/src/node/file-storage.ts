@@ -71,6 +71,24 @@ const HOW_TO_GET_TOKENS =
  *
  * Not re-entrant: calling `withLock` from inside `withLock` on the same file waits until it times out.
  *
+ * Safety checks: `read` opens only a regular file (never a FIFO), at most 1 MiB; `write` first runs
+ * {@link checkCredsFile} and refuses a hard-linked creds.json, one mounted on its own, a FIFO or a folder, with a
+ * message naming the file and the fix, and names the real errno of any failed save (ENOSPC, EROFS, EACCES…).
+ * The token manager writes a record of each refresh before it sends the refresh token, so these refusals stop
+ * a refresh while its token is still unspent.
+ *
+ * Leftovers of a failed save: `read` inside `withLock` looks for `<creds.json>.recovered-*` (what
+ * `saveRecovery` writes) and orphaned temp files of the atomic write (`.<creds.json>.<8 hex>.tmp`, complete:
+ * they are fsync-ed before the rename that a killed process never did), beside the file creds.json really is.
+ * A pair newer than creds.json's (by the access token's `iat`, else `exp`; never by mtime) is returned, and
+ * the read itself finishes the save, atomically and under the lock, then removes the copy. The read rather than
+ * the next write, because there may be no next write (a fresh access token is used as is), and until
+ * creds.json holds the new pair every program that reads it without this lock (Alteryx's own scripts) would send
+ * the spent refresh token, which can revoke the whole family. If that save fails too, the pair is still
+ * returned, the copy kept, and the first write that saves that pair (or a newer one) removes it. Abandoned temp
+ * files (over 5 minutes old) that are not newer are removed; recovery files that are not newer are the user's
+ * and stay. Outside the lock nothing is adopted.
+ *
  * @example
  * import { fileStorage } from '@aac/core/fs'
  * const storage = fileStorage({ path: '/home/me/aac/creds.json' })
@@ -156,7 +174,8 @@ export async function credsLockPath(credsPath: string): Promise<string> {
  * carry away a good file that a writer has just put in place. Outside the lock the StorageError is thrown and
  * the file left alone; a caller that then reads again inside `withLock` gets the file moved aside and a
  * StorageError naming both paths. (The token manager does so: a StorageError from its lock-free read sends it
- * on to its locked re-read.)
+ * on to its locked re-read.) A creds.json holding the token endpoint's error answer instead of a pair is a
+ * ConfigError saying that the chain is lost and where to get a new pair.
  */
 async function readTokens(
   path: string,
@@ -304,7 +323,9 @@ async function writeTokens(path: string, tokens: StoredTokens): Promise<void> {
     )
   }
   // The metadata belongs to the pair it was written with: replaced wholesale, removed when there is none.
-  const { [META_KEY]: _old, ...kept } = await existingObject(path)
+  const existing = await existingObject(path)
+  // An error answer saved over the pair (see toTokens) is no user's data: its keys go with it.
+  const { [META_KEY]: _old, ...kept } = isTokenErrorBody(existing) ? {} : existing
   const content = { ...kept, ...pairJson(tokens) }
   try {
     await writeFileAtomic(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
