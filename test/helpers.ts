@@ -201,3 +201,18 @@ export async function leftovers(dir: string): Promise<string[]> {
   const config = new Set(['aac_url.txt', 'client_id.txt', 'creds.json'])
   return (await readdir(dir)).filter((name) => !config.has(name)).sort()
 }
+
+/**
+ * Fails if `text` holds either token of `pair`, whole or a long piece of it (its last 24 characters, or any
+ * 24-character run of a short token). Reports which, never the token itself.
+ */
+export function expectNoSecret(text: string, pair: { access_token: string; refresh_token: string }): void {
+  for (const [name, token] of [
+    ['access token', pair.access_token],
+    ['refresh token', pair.refresh_token],
+  ] as const) {
+    const pieces = [token, token.slice(-24), token.length <= 64 ? token.slice(0, 24) : token.slice(-48, -24)]
+    const leaked = pieces.some((piece) => piece.length >= 16 && text.includes(piece))
+    expect(leaked, `the output holds the ${name} (or a long piece of it)`).toBe(false)
+  }
+}
