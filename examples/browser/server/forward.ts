@@ -17,8 +17,10 @@ export interface Allowed {
 export type Destination = 'api' | 'token'
 
 const REQUEST_HEADERS = ['accept', 'authorization', 'content-type', 'x-api-project-id', 'x-client-id']
+// `date`: the server's clock, from which the token manager learns how far this machine's is off (else the dev
+// server's own Date header would stand in for it, and a skewed clock would make every page refresh at once).
 const RESPONSE_HEADERS =
-  /^(content-type|retry-after|x-retry-after|x-rate-limit-[a-z-]+|x-trifacta-request-id)$/
+  /^(content-type|date|retry-after|x-retry-after|x-rate-limit-[a-z-]+|x-trifacta-request-id)$/
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 const UPSTREAM_TIMEOUT_MS = 120_000
 /** Alteryx Cloud's issuers: `https://pingauth.alteryxcloud.com/as`, `https://pingauth-eu1.alteryxcloud.com/as`. */

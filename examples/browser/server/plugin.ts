@@ -3,8 +3,9 @@
  * creds.json with the Node, Deno and Bun examples, under the same lock.
  *
  *   GET  /__aac/config          apiUrl, directUrl, projectId, region, or the error the CLI would print
- *   POST /__aac/storage/read    the pair in creds.json
- *   POST /__aac/storage/write   {tokens, lockId}: atomic write, only under a live lease (else a recovery file)
+ *   POST /__aac/storage/read    the pair in creds.json, with its meta (a refresh left in flight, the clock offset)
+ *   POST /__aac/storage/write   {tokens, lockId}: atomic write, only under a live lease (else a recovery file);
+ *                               `tokens.meta` is checked (see meta.ts) and replaces the stored meta, or removes it
  *   POST /__aac/storage/recover {tokens}: the recovery file beside creds.json
  *   POST /__aac/lock/acquire    → {lockId}: creds.json.lock, as fileStorage takes it
  *   POST /__aac/lock/release    {lockId}
@@ -25,6 +26,7 @@ import type { Logger, Plugin } from 'vite'
 import { BRIDGE_HEADER, BRIDGE_KEY_META, BRIDGE_PREFIX, LOCK_HEADER } from '../src/protocol.ts'
 import { type Allowed, classify, forward, proxyError, proxyTarget, readBody, refuse } from './forward.ts'
 import { createLeases, type LeaseOptions } from './leases.ts'
+import { pairMetaOf } from './meta.ts'
 import { credsPath, errorBody, readSettings, type SettingsSource } from './settings.ts'
 
 export interface AacBridgeOptions extends LeaseOptions {
@@ -64,11 +66,14 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
     }
     if (method !== 'POST') return json(res, 404, notFound(method, path))
     const input = await readJson(req)
+    if (input === 'too-large') {
+      return json(res, 413, { error: errorBody(bridgeError('The bridge request is too large.')) })
+    }
     const storage = fileStorage({ path: await credsPath(source()) })
     switch (path) {
       case '/storage/read': {
         const tokens = await storage.read()
-        return json(res, 200, { tokens: tokens ?? null })
+        return json(res, 200, { tokens: tokens ? wire(tokens) : null })
       }
       case '/storage/write': {
         const tokens = tokensOf(input)
@@ -283,17 +288,37 @@ function notFound(method: string, path: string) {
   return { error: errorBody(bridgeError(`No bridge endpoint ${method} ${BRIDGE_PREFIX}${path}.`)) }
 }
 
+/**
+ * The pair the page sent, with its meta when that is well-formed (see meta.ts): a malformed meta is dropped,
+ * never a reason to lose the pair.
+ */
 function tokensOf(input: Record<string, unknown>): StoredTokens | undefined {
   const tokens = input['tokens'] as Record<string, unknown> | undefined
   const accessToken = tokens?.['accessToken']
   const refreshToken = tokens?.['refreshToken']
   const isToken = (value: unknown): value is string => typeof value === 'string' && value.trim() !== ''
-  return isToken(accessToken) && isToken(refreshToken) ? { accessToken, refreshToken } : undefined
+  if (!isToken(accessToken) || !isToken(refreshToken)) return undefined
+  const meta = pairMetaOf(tokens?.['meta'], [accessToken, refreshToken])
+  return { accessToken, refreshToken, ...(meta && { meta }) }
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** The pair as the page receives it: the store's fields, and nothing else it may hold. */
+function wire(tokens: StoredTokens): StoredTokens {
+  const { accessToken, refreshToken, meta } = tokens
+  return { accessToken, refreshToken, ...(meta && { meta }) }
+}
+
+/** Two tokens and a little meta: anything much larger is not a bridge call. */
+const MAX_JSON_BYTES = 256 * 1024
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | 'too-large'> {
   const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_JSON_BYTES) return 'too-large'
+    chunks.push(chunk as Buffer)
+  }
   const text = Buffer.concat(chunks).toString('utf8')
   if (text.trim() === '') return {}
   const value: unknown = JSON.parse(text)

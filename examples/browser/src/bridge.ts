@@ -86,14 +86,17 @@ export function bridgeStorage(options: { location: string; baseUrl?: string }): 
     location: options.location,
     lockId: () => lockId,
     async read() {
+      // With its meta: a refresh another program (or an earlier page) left in flight, the clock offset.
       const { tokens } = (await call(baseUrl, 'POST', '/storage/read')) as { tokens: StoredTokens | null }
-      return tokens ?? undefined
+      return tokens ? withMeta(tokens) : undefined
     },
     async write(tokens) {
       // The dev server replaces the file only while our lease still holds creds.json.lock; else it keeps the
-      // pair in a recovery file and says where.
+      // pair in a recovery file and says where. The meta goes along (and replaces the stored one, or removes
+      // it when there is none): the record of a refresh about to be sent must reach creds.json before the
+      // refresh token leaves, where the next program sees it if this page or the dev server dies meanwhile.
       const { ok, data, error } = await send(baseUrl, 'POST', '/storage/write', {
-        tokens: plain(tokens),
+        tokens: withMeta(tokens),
         lockId,
       })
       if (typeof data['recovered'] === 'string') {
@@ -205,6 +208,13 @@ async function send(
   return { ok: false, data, error }
 }
 
+/** The pair alone: what a recovery file holds. */
 function plain(tokens: StoredTokens): StoredTokens {
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }
+}
+
+/** The pair and its meta, and nothing else an object may carry. */
+function withMeta(tokens: StoredTokens): StoredTokens {
+  const meta = tokens.meta
+  return { ...plain(tokens), ...(meta && typeof meta === 'object' && { meta }) }
 }

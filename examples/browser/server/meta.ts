@@ -1,0 +1,102 @@
+// The pair's metadata as the page sends it over the bridge (see StoredTokens.meta in @aac/core): what the next
+// program needs to know about a refresh left in flight, and the token server's clock offset. The page is
+// trusted to say true things, not to send well-formed ones: whatever is malformed is dropped (the metadata only
+// ever helps, and the pair beside it is fine), and nothing that could be a token, or a large value, is passed
+// on to creds.json, which Alteryx's own scripts and people read.
+import type { StoredTokens } from '@aac/core'
+
+export type PairMeta = NonNullable<StoredTokens['meta']>
+type RefreshRecord = NonNullable<PairMeta['refresh']>
+
+/** A clock further off than this is not a clock offset. */
+const MAX_CLOCK_OFFSET_MS = 366 * 24 * 60 * 60 * 1000
+const STATES: ReadonlySet<string> = new Set(['sent', 'uncertain', 'spent'])
+/** The token manager's token id: the first 16 hex digits of a SHA-256 (a little room either way). */
+const TOKEN_ID = /^[0-9a-f]{8,32}$/
+/** An ISO 8601 time as `Date.prototype.toISOString` writes it (extended years and offsets allowed). */
+const ISO_TIME = /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:?\d\d)$/
+
+/** Longest text kept in each free-text field: a program name, a host name, a reason like `HTTP 502`. */
+const MAX_CHARS = { program: 120, host: 253, detail: 300 } as const
+
+/**
+ * The well-formed part of `value` as {@link PairMeta}, or undefined when nothing is left: fields of the wrong
+ * type, size or shape are dropped (a refresh record whose `at`, `program`, `state` or `tokenId` is bad is
+ * dropped whole, as the stores do), and so is any text that looks like a token or contains a piece of one of
+ * `tokens`.
+ *
+ * @example
+ * pairMetaOf({ clockOffsetMs: 1500, extra: 'x' }, pair) // { clockOffsetMs: 1500 }
+ * pairMetaOf({ refresh: { ...record, detail: 'eyJhbGciOi…' } }, pair) // the record without its detail
+ */
+export function pairMetaOf(value: unknown, tokens: readonly string[] = []): PairMeta | undefined {
+  if (!isObject(value)) return undefined
+  const offset = value['clockOffsetMs']
+  const clockOffsetMs =
+    typeof offset === 'number' && Number.isFinite(offset) && Math.abs(offset) <= MAX_CLOCK_OFFSET_MS
+      ? offset
+      : undefined
+  const refresh = recordOf(value['refresh'], tokens)
+  if (clockOffsetMs === undefined && refresh === undefined) return undefined
+  return {
+    ...(clockOffsetMs !== undefined && { clockOffsetMs }),
+    ...(refresh !== undefined && { refresh }),
+  }
+}
+
+function recordOf(value: unknown, tokens: readonly string[]): RefreshRecord | undefined {
+  if (!isObject(value)) return undefined
+  const { at, program, pid, host, state, detail, tokenId } = value
+  const text = (field: unknown, max: number) => safeText(field, max, tokens)
+  if (typeof at !== 'string' || !ISO_TIME.test(at) || Number.isNaN(Date.parse(at))) return undefined
+  const name = text(program, MAX_CHARS.program)
+  if (name === undefined) return undefined
+  if (typeof state !== 'string' || !STATES.has(state)) return undefined
+  if (typeof tokenId !== 'string' || !TOKEN_ID.test(tokenId)) return undefined
+  const hostName = text(host, MAX_CHARS.host)
+  const reason = text(detail, MAX_CHARS.detail)
+  return {
+    at,
+    program: name,
+    ...(typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 && { pid }),
+    ...(hostName !== undefined && { host: hostName }),
+    state: state as RefreshRecord['state'],
+    ...(reason !== undefined && { detail: reason }),
+    tokenId,
+  }
+}
+
+/** `value` if it is a short, printable, non-empty text that holds no token; else undefined. */
+function safeText(value: unknown, max: number, tokens: readonly string[]): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max) return undefined
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) return undefined
+  if (looksLikeToken(value)) return undefined
+  // A token cut short or wrapped in words is still a token.
+  for (const token of tokens) {
+    if (token.length >= 12 && value.includes(token.slice(0, 12))) return undefined
+    if (token.length >= 12 && value.includes(token.slice(-12))) return undefined
+  }
+  return value
+}
+
+// The shapes the core's redaction treats as tokens: a JWT or its start, a run of 20 or more token characters
+// mixing upper case, lower case and digits (opaque tokens, keys), or 32 or more letters and digits holding both.
+const JWT_START = /eyJ[A-Za-z0-9_-]{4,}/
+const TOKEN_RUN = /[A-Za-z0-9_~+=-]{20,}/g
+const KEY_RUN = /[A-Za-z0-9]{32,}/g
+
+export function looksLikeToken(text: string): boolean {
+  if (JWT_START.test(text)) return true
+  for (const [run] of text.matchAll(TOKEN_RUN)) {
+    if (/[a-z]/.test(run) && /[A-Z]/.test(run) && /\d/.test(run)) return true
+  }
+  for (const [run] of text.matchAll(KEY_RUN)) {
+    if (/\d/.test(run) && /[a-z]/i.test(run)) return true
+  }
+  return false
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
