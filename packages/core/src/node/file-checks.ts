@@ -15,6 +15,7 @@ import { lstat, open, readFile, readlink, stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import { errorCode } from './error-code.ts'
 import { resolveTarget } from './resolve-target.ts'
+import { mayUse } from './runtime-permission.ts'
 
 /** aac_url.txt and client_id.txt hold one line: anything bigger is not the file the user meant. */
 export const CONFIG_FILE_MAX_BYTES = 64 * 1024
@@ -345,9 +346,11 @@ async function isMountPoint(
  * the kernel's octal escapes (`\040` for a space) decoded.
  */
 export async function mountPoints(): Promise<ReadonlySet<string> | undefined> {
+  const table = '/proc/self/mountinfo'
+  if (!mayUse({ name: 'read', path: table })) return undefined
   let text: string
   try {
-    text = await readFile('/proc/self/mountinfo', 'utf8')
+    text = await readFile(table, 'utf8')
   } catch {
     return undefined
   }

@@ -15,6 +15,7 @@ import { bindMountMessage, checkCredsFile, explainReadFailure, explainWriteError
 import { acquireFileLock } from './file-lock.ts'
 import { readTextFile } from './read-text-file.ts'
 import { resolveTarget } from './resolve-target.ts'
+import { currentUid } from './runtime-permission.ts'
 
 export interface FileStorageOptions {
   /** creds.json: `{"access_token": "...", "refresh_token": "..."}`, shared with every other program. */
@@ -512,9 +513,12 @@ async function readLeftover(
   return { tokens, mtimeMs: info.mtimeMs }
 }
 
-/** This user, and the owner of creds.json (root in a container sharing a user's folder); undefined on Windows. */
+/**
+ * This user, and the owner of creds.json (root in a container sharing a user's folder); undefined where the
+ * user id is unknown (Windows, Deno without --allow-sys): then the folder's files are taken as the user's.
+ */
 async function allowedOwners(real: string): Promise<ReadonlySet<number> | undefined> {
-  const uid = process.getuid?.()
+  const uid = currentUid()
   if (uid === undefined) return undefined
   const owners = new Set([uid])
   const owner = await stat(real).then(
