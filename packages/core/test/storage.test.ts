@@ -93,6 +93,23 @@ describe('fileStorage', () => {
     })
   })
 
+  it('a pair written back as it was read leaves the file byte-identical, formatting and extra keys included', async () => {
+    // Hand-written: one line, odd spacing, a key of the user's own. The token manager records a refresh before
+    // sending it and, when the request provably never left, puts the pair back as it read it.
+    const original = '{ "note":"mine",  "access_token": "access-0", "refresh_token": "refresh-0" }'
+    await writeFile(creds, original)
+    const storage = fileStorage({ path: creds })
+    const asRead = await storage.read()
+    const tokenId = '0123456789abcdef'
+    await storage.write({
+      ...asRead!,
+      meta: { refresh: { state: 'sent', at: new Date().toISOString(), program: 'test', tokenId } },
+    })
+    expect(await readFile(creds, 'utf8')).not.toBe(original)
+    await storage.write(asRead!)
+    expect(await readFile(creds, 'utf8')).toBe(original)
+  })
+
   it('keeps the pair\'s meta under one "aac" key, replaced wholesale, other keys kept', async () => {
     await writeFile(creds, JSON.stringify({ note: 'mine', access_token: 'old', refresh_token: 'old' }))
     const storage = fileStorage({ path: creds })

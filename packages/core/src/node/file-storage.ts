@@ -111,13 +111,27 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
   // A leftover copy whose pair read() returned but could not save to creds.json: removed by the first write
   // that saves that pair (or a newer one).
   let pending: Adopted | undefined
+  // The exact text of the last few pairs read, so that writing back a pair as it was read (the token manager
+  // does, when a refresh it recorded was never sent) leaves creds.json byte-identical, formatting included.
+  const asRead = new Map<string, string>()
+  const remember = (tokens: StoredTokens, text: string) => {
+    const key = pairKey(tokens)
+    asRead.delete(key)
+    asRead.set(key, text)
+    for (const oldest of asRead.keys()) {
+      if (asRead.size <= REMEMBERED_READS) break
+      asRead.delete(oldest)
+    }
+  }
 
   return {
     location: path,
     lockPath: fixedLockPath ?? `${path}.lock`,
     resolveLockPath,
     async read() {
-      const current = await readTokens(path, holding > 0, region)
+      const read = await readTokens(path, holding > 0, region)
+      const current = read?.tokens
+      if (read) remember(read.tokens, read.text)
       if (holding === 0) return current
       const adopted = await adoptLeftover(path, current)
       if (!adopted) return current
@@ -132,7 +146,7 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
       return adopted.tokens
     },
     async write(tokens) {
-      await writeTokens(path, tokens)
+      await writeTokens(path, tokens, asRead.get(pairKey(tokens)))
       const saved = pending
       if (saved && (tokens.refreshToken === saved.tokens.refreshToken || isNewer(tokens, saved.tokens))) {
         pending = undefined
@@ -182,7 +196,7 @@ async function readTokens(
   path: string,
   mayMoveAside: boolean,
   region: string | undefined,
-): Promise<StoredTokens | undefined> {
+): Promise<{ tokens: StoredTokens; text: string } | undefined> {
   for (let attempt = 0; ; attempt++) {
     let text: string
     try {
@@ -224,7 +238,7 @@ async function readTokens(
         { location: path },
       )
     }
-    return toTokens(path, value, region)
+    return { tokens: toTokens(path, value, region), text }
   }
 }
 
@@ -304,7 +318,19 @@ async function moveAside(path: string): Promise<string> {
   return aside
 }
 
-async function writeTokens(path: string, tokens: StoredTokens): Promise<void> {
+/** How many read texts a fileStorage keeps for byte-identical write-backs (see `asRead`). */
+const REMEMBERED_READS = 4
+
+/** Identifies a pair with its metadata, as creds.json would hold it. */
+function pairKey(tokens: StoredTokens): string {
+  return JSON.stringify(pairJson(tokens))
+}
+
+/**
+ * `exactText`: the text this pair was read from; when given, it is written as is, so a pair put back as it was
+ * read leaves the file byte-identical (the user's formatting and extra keys included).
+ */
+async function writeTokens(path: string, tokens: StoredTokens, exactText?: string): Promise<void> {
   // An empty token must never reach the file: it would replace a pair that still works.
   if (!isToken(tokens.accessToken) || !isToken(tokens.refreshToken)) {
     throw new StorageError(
@@ -322,6 +348,17 @@ async function writeTokens(path: string, tokens: StoredTokens): Promise<void> {
       `Refusing to write the tokens to ${path}; the file was left unchanged. ${blocking.map((p) => p.message).join(' ')}`,
       { location: path },
     )
+  }
+  if (exactText !== undefined) {
+    try {
+      await writeFileAtomic(path, exactText, { mode: 0o600 })
+      return
+    } catch (error) {
+      throw new StorageError('STORAGE_ERROR', await writeFailure(path, error), {
+        cause: error,
+        location: path,
+      })
+    }
   }
   // The metadata belongs to the pair it was written with: replaced wholesale, removed when there is none.
   const existing = await existingObject(path)

@@ -59,7 +59,8 @@ export interface WithLockOptions {
  * The contract every store keeps (one contract test suite checks it for each):
  * - `read` returns the last pair written by anyone sharing the store, never a half-written one, with its `meta`;
  * - `write` replaces the pair (and its `meta`, dropping any it is not given) atomically for every reader, and
- *   throws rather than pretend: a write that may not have landed is an error;
+ *   throws rather than pretend: a write that may not have landed is an error. Writing back a pair exactly as
+ *   `read` returned it restores the store as it was (the file store: byte for byte);
  * - `withLock` runs `fn` while no other holder of the same store (in this process or any other program) runs
  *   its own `fn`. The token manager re-reads the store inside it, so a rotation by another program is seen.
  *
@@ -82,8 +83,9 @@ export interface TokenStorage {
   /**
    * Last resort after a rotation whose pair `write` could not store: the old refresh token is already dead, so
    * keep the new pair somewhere the user can find it. Returns where it went. Optional. A store that has one
-   * must also find it again: `read` under the lock returns a recovered pair newer than the stored one, and
-   * the next `write` completes the save and removes the copy.
+   * must also find it again: `read` under the lock returns a recovered pair newer than the stored one and
+   * completes the save (or, if that save fails too, the first later `write` of that pair or a newer one does),
+   * then removes the copy.
    */
   saveRecovery?(tokens: StoredTokens): Promise<string>
 }
