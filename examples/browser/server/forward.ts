@@ -82,6 +82,11 @@ export interface ForwardOptions {
    * new pair. If the page is gone when a token response arrives, it goes here instead of being dropped.
    */
   onOrphanedTokens?: (tokens: StoredTokens) => Promise<void>
+  /**
+   * For token requests: the new pair in an answer that is being handed to the page, called just before it is
+   * sent. Until the page has saved it, this is the only other copy (the page, or the dev server, may stop first).
+   */
+  onDeliveredTokens?: (tokens: StoredTokens) => void
 }
 
 /** Sends the page's request on to `target` and streams the answer back, headers filtered both ways. */
@@ -133,6 +138,10 @@ export async function forward(
   upstream.headers.forEach((value, name) => {
     if (RESPONSE_HEADERS.test(name)) out[name] = value
   })
+  if (tokenRequest && upstream.ok) {
+    const tokens = tokenResponse(bytes)
+    if (tokens) options.onDeliveredTokens?.(tokens)
+  }
   res.writeHead(upstream.status, out)
   res.end(bytes)
 }

@@ -16,18 +16,24 @@
  * this run's key, which the plugin writes into the HTML it serves. Other sites cannot send that header without
  * a CORS preflight this server never approves, and callers that never loaded the page do not have the key.
  * Nothing here logs a token.
+ *
+ * Stopping never loses a pair (see shutdown.ts): the server's close waits for the token requests in flight
+ * (at most `stopWaitMs`) and saves what they bring, as when a page goes away mid-refresh; SIGINT and SIGHUP
+ * close it as Vite's SIGTERM does, then exit 130 or 129 (143 for SIGTERM).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import process from 'node:process'
 import { AacError, formatError, isAacError, isLoopbackHost, StorageError, type StoredTokens } from '@aac/core'
-import { type FileTokenStorage, fileStorage } from '@aac/core/fs'
+import { type FileTokenStorage, fileStorage, LOCK_DEFAULTS } from '@aac/core/fs'
+import { debugRequested } from '@aac/core/process'
 import type { Logger, Plugin } from 'vite'
 import { BRIDGE_HEADER, BRIDGE_KEY_META, BRIDGE_PREFIX, LOCK_HEADER } from '../src/protocol.ts'
 import { type Allowed, classify, forward, proxyError, proxyTarget, readBody, refuse } from './forward.ts'
 import { createLeases, type LeaseOptions } from './leases.ts'
 import { pairMetaOf } from './meta.ts'
 import { credsPath, errorBody, readSettings, type SettingsSource } from './settings.ts'
+import { createInFlight, stopOnSignals } from './shutdown.ts'
 
 export interface AacBridgeOptions extends LeaseOptions {
   /** The folder with aac_url.txt, client_id.txt and creds.json. Default: AAC_CONFIG_DIR, else the nearest
@@ -37,16 +43,39 @@ export interface AacBridgeOptions extends LeaseOptions {
   env?: Record<string, string | undefined>
   /** Token hosts to trust besides https `*.alteryxcloud.com`, as the token manager's option of that name. */
   trustedTokenHosts?: readonly string[]
+  /**
+   * Longest time the dev server's close waits for a token request already sent to be answered and saved
+   * (default: as long as a program waits for the creds.json lock, the refresh budget plus a margin).
+   */
+  stopWaitMs?: number
+  /**
+   * Handle SIGINT and SIGHUP as Vite handles SIGTERM: close the server (which waits), then exit 128 + n; a
+   * second signal exits at once (default true; never in middleware mode, where the host program owns them).
+   */
+  handleSignals?: boolean
+}
+
+/** A pair the page was handed by a token endpoint and has not saved yet, with where it belongs. */
+interface Unsaved {
+  tokens: StoredTokens
+  storage: FileTokenStorage
 }
 
 export function aacBridge(options: AacBridgeOptions = {}): Plugin {
-  const leases = createLeases(options)
+  const stopWaitMs = options.stopWaitMs ?? LOCK_DEFAULTS.timeoutMs
+  // Pairs delivered to the page under its lease and not written yet, by lease: if the page never writes (it
+  // stopped, or its write never arrived), the lease's end saves them under the lock it still holds.
+  const delivered = new Map<string, Unsaved>()
+  const leases = createLeases({ ...options, beforeEnd: (id, lockHeld) => saveDelivered(id, lockHeld) })
+  const inFlight = createInFlight()
   // A new key each time the dev server starts: pages of an earlier run, and callers that never loaded the
   // page, get no answer.
   const key = randomBytes(32).toString('base64url')
-  const debug = Boolean(process.env['AAC_DEBUG'])
+  const debug = debugRequested()
   let root = process.cwd()
   let logger: Logger | undefined
+  let stopping: Promise<void> | undefined
+  let removeSignalListeners = () => {}
   const source = (): SettingsSource => ({
     configDir: options.configDir,
     searchFrom: root,
@@ -82,6 +111,16 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
         // program that holds it now, leaving creds.json with a spent refresh token. The pair is kept anyway,
         // since a rotated pair is the only copy there is.
         if (!tokens) return json(res, 400, { error: errorBody(emptyTokens(storage)) })
+        // The page has decided what becomes of a pair it was handed: it saves it, or (state 'spent') it found
+        // the answer unusable. A record left 'uncertain' means it never read the answer: keep it for later.
+        const pending = lockId === undefined ? undefined : delivered.get(lockId)
+        if (
+          lockId !== undefined &&
+          pending &&
+          (pending.tokens.refreshToken === tokens.refreshToken || tokens.meta?.refresh?.state === 'spent')
+        ) {
+          delivered.delete(lockId)
+        }
         if (lockId === undefined || !(await leases.stillHeld(lockId))) {
           const recovered = await storage.saveRecovery(tokens)
           const why =
@@ -101,14 +140,18 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
       case '/storage/recover': {
         const tokens = tokensOf(input)
         if (!tokens) return json(res, 400, { error: errorBody(emptyTokens(storage)) })
-        return json(res, 200, { location: await storage.saveRecovery(tokens) })
+        const location = await storage.saveRecovery(tokens)
+        for (const [id, pending] of delivered) {
+          if (pending.tokens.refreshToken === tokens.refreshToken) delivered.delete(id)
+        }
+        return json(res, 200, { location })
       }
       case '/lock/acquire': {
         // A page that goes away while waiting must not get (and then hold) the lock.
         const gone = new AbortController()
         res.on('close', () => gone.abort())
         const lockId = await leases.acquire(await storage.resolveLockPath(), gone.signal)
-        if (res.destroyed) return leases.release(lockId)
+        if (res.destroyed || stopping) return leases.release(lockId)
         return json(res, 200, { lockId })
       }
       case '/lock/release':
@@ -160,30 +203,69 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
         `The refresh token of ${storage.location} is spent only under its lock (${storage.lockPath}); this request held none, so it was not sent.`,
       )
     }
+    // Nothing is sent for a page that is gone, or by a dev server that is stopping: the token is still good.
+    if (res.destroyed) return
+    if (stopping) {
+      return proxyError(res, 503, 'HTTP_ERROR', 'The dev server is stopping; the refresh token was not sent.')
+    }
     const unpin = lockId === undefined ? () => {} : leases.pin(lockId)
     try {
-      await forward(req, res, target, {
-        body,
-        onOrphanedTokens: (tokens) => keepOrphaned(tokens, lockId, storage),
-      })
+      await inFlight.track(
+        forward(req, res, target, {
+          body,
+          onOrphanedTokens: (tokens) => keepOrphaned(tokens, lockId, storage),
+          onDeliveredTokens: (tokens) => {
+            if (lockId !== undefined) delivered.set(lockId, { tokens, storage })
+          },
+        }),
+        'token',
+      )
     } finally {
       unpin()
     }
   }
 
   /**
-   * The page went away while its refresh was in flight, and the answer holds the new pair (the old refresh
-   * token is spent now). Under the page's lease it goes to creds.json, as the page would have done; else to
-   * a recovery file beside creds.json. Either way the terminal says where.
+   * The page went away while its refresh was in flight (or the dev server is stopping, which cut it off), and
+   * the answer holds the new pair (the old refresh token is spent now). Under the page's lease it goes to
+   * creds.json, as the page would have done; else to a recovery file beside creds.json. Either way the
+   * terminal says where.
    */
   async function keepOrphaned(tokens: StoredTokens, lockId: string | undefined, storage: FileTokenStorage) {
-    const lost = 'The page went away during a token refresh'
-    if (lockId !== undefined && (await leases.stillHeld(lockId))) {
+    const lost = stopping
+      ? 'The dev server stopped during a token refresh'
+      : 'The page went away during a token refresh'
+    const held = async () => lockId !== undefined && (await leases.stillHeld(lockId))
+    if (await keep(tokens, lockId, storage, lost, held)) await leases.release(lockId as string)
+  }
+
+  /** A lease ends with a pair its page was handed and never saved: save it while the lock is still ours. */
+  async function saveDelivered(id: string, lockHeld: () => Promise<boolean>): Promise<void> {
+    const pending = delivered.get(id)
+    if (!pending) return
+    delivered.delete(id)
+    const lost = stopping
+      ? 'The dev server stopped before the page saved the pair of its token refresh'
+      : 'The page did not save the pair of its token refresh before its lock ended'
+    await keep(pending.tokens, id, pending.storage, lost, lockHeld)
+  }
+
+  /**
+   * Saves a pair the page cannot: to creds.json while the page's lock is ours (true), else to a recovery file
+   * beside it (false). The terminal says which, and where.
+   */
+  async function keep(
+    tokens: StoredTokens,
+    lockId: string | undefined,
+    storage: FileTokenStorage,
+    lost: string,
+    lockHeld: () => Promise<boolean>,
+  ): Promise<boolean> {
+    if (await lockHeld().catch(() => false)) {
       try {
         await storage.write(tokens)
-        await leases.release(lockId)
         logger?.warn(`[aac] ${lost}; the dev server saved the new pair to ${storage.location}.`)
-        return
+        return true
       } catch (error) {
         logger?.warn(`[aac] ${lost}, and ${storage.location} could not be written: ${formatError(error)}`)
       }
@@ -198,6 +280,30 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
     } catch (error) {
       logger?.error(`[aac] ${lost}, and its new pair could not be saved: ${formatError(error)}`)
     }
+    return false
+  }
+
+  /**
+   * The server is closing (or restarting): no new token request is sent; the ones in flight are waited for,
+   * and what they bring is saved, for at most `stopWaitMs`; then the page's leases end (saving any pair it was
+   * handed and had not saved) and the locks are released. Runs once; both ways a close is seen wait for it.
+   */
+  function shutdown(): Promise<void> {
+    stopping ??= (async () => {
+      if (inFlight.tokenRequests() > 0) {
+        logger?.warn(
+          `[aac] Stopping: finishing a token refresh already sent, so that its new pair is saved (at most ${duration(stopWaitMs)}; stop again to quit now)…`,
+        )
+      }
+      if (!(await inFlight.settle(stopWaitMs))) {
+        logger?.error(
+          `[aac] Stopped waiting for a token refresh after ${duration(stopWaitMs)}: if the token service answers it now, its new pair is lost. The page recorded the refresh before sending it (in creds.json, or in the browser in standalone mode), so the next program to find that pair dead says why.`,
+        )
+      }
+      await leases.releaseAll()
+      removeSignalListeners()
+    })()
+    return stopping
   }
 
   return {
@@ -212,15 +318,23 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
     transformIndexHtml: () => [
       { tag: 'meta', attrs: { name: BRIDGE_KEY_META, content: key }, injectTo: 'head' },
     ],
+    // Awaited by Vite's server.close() and restart, after the server is torn down. The httpServer's 'close'
+    // (below) starts the same wait earlier, and covers a Vite without this hook.
+    closeServer: () => shutdown(),
     configureServer(server) {
-      server.httpServer?.on('close', () => void leases.releaseAll())
+      // Vite cuts the page's connections, then closes: from here no token request is sent, and the close is
+      // over (see closeServer) only when those in flight are answered and their pairs saved.
+      server.httpServer?.on('close', () => void shutdown())
+      if (server.httpServer && options.handleSignals !== false) {
+        removeSignalListeners = stopOnSignals({ close: () => server.close(), graceMs: stopWaitMs })
+      }
       server.middlewares.use((req, res, next) => {
         const url = req.url ?? ''
         if (url !== BRIDGE_PREFIX && !url.startsWith(`${BRIDGE_PREFIX}/`)) return next()
         const refusal = guard(req, key)
         if (refusal) return json(res, 403, { error: errorBody(bridgeError(refusal)) })
         const path = url.slice(BRIDGE_PREFIX.length)
-        handle(req, res, path).catch((error: unknown) => {
+        inFlight.track(handle(req, res, path)).catch((error: unknown) => {
           if (!isAacError(error)) {
             server.config.logger.error(`[aac] ${formatError(error, { stack: debug })}`)
           }
@@ -328,6 +442,10 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown> |
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
   res.end(JSON.stringify(body))
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`
 }
 
 function hostOf(header: string | undefined): string | undefined {

@@ -1,0 +1,199 @@
+// `npm run browser`'s dev server, a real Vite process, stopped by a signal (SIGTERM from a service manager,
+// Ctrl-C's SIGINT, a closed terminal's SIGHUP) while a token request it forwarded for the page is in flight:
+// it finishes that request, saves the new pair, and exits 128 + the signal's number. A second signal quits at
+// once.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import process from 'node:process'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type Cloud, repoRoot, startCloud } from './harness.ts'
+
+interface Vite {
+  child: ChildProcess
+  url: string
+  key: string
+  /** stdout and stderr so far. */
+  output(): string
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+let cloud: Cloud
+let vite: Vite | undefined
+
+beforeEach(async () => {
+  cloud = await startCloud()
+})
+afterEach(async () => {
+  if (vite && vite.child.exitCode === null && vite.child.signalCode === null) {
+    vite.child.kill('SIGKILL')
+    await vite.exited
+  }
+  vite = undefined
+  await cloud.stop()
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/** The Vite CLI as `npm run browser` runs it, on the fake cloud's config folder. */
+async function startVite(): Promise<Vite> {
+  const port = await freePort()
+  const child = spawn(
+    join(repoRoot, 'node_modules/.bin/vite'),
+    ['--configLoader', 'runner', '--config', 'examples/browser/vite.config.ts', '--port', String(port)],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, AAC_CONFIG_DIR: cloud.dir, AAC_DEBUG: '', BROWSER: 'none', PORT: '' },
+      // stdin stays open: Vite closes when it ends.
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  )
+  let output = ''
+  child.stdout?.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr?.on('data', (chunk) => {
+    output += chunk
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }))
+  })
+  const url = `http://localhost:${port}/`
+  let html = ''
+  for (let waited = 0; html === ''; waited += 100) {
+    if (waited > 30_000 || child.exitCode !== null) throw new Error(`Vite did not start:\n${output}`)
+    html = await fetch(url)
+      .then((response) => (response.ok ? response.text() : ''))
+      .catch(() => '')
+    if (html === '') await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const key = /<meta name="aac-bridge-key" content="([^"]+)"/.exec(html)?.[1] ?? ''
+  expect(key).not.toBe('')
+  vite = { child, url, key, output: () => output, exited }
+  return vite
+}
+
+async function acquire(dev: Vite): Promise<string> {
+  const response = await fetch(new URL('/__aac/lock/acquire', dev.url), {
+    method: 'POST',
+    headers: { 'x-aac-bridge': dev.key },
+  })
+  expect(response.status).toBe(200)
+  return ((await response.json()) as { lockId: string }).lockId
+}
+
+/** The page's refresh through the dev server, held `ms` by the token service after it rotated. */
+async function refreshHeld(dev: Vite, ms: number, refreshToken: string, lockId?: string): Promise<void> {
+  cloud.fake.inject({ kind: 'late-after-rotate', ms })
+  const issuer = new URL(cloud.fake.issuer)
+  const clientId = JSON.parse(
+    Buffer.from(cloud.initial.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+  ).client_id
+  void fetch(new URL(`/__aac/proxy/${encodeURIComponent(issuer.origin)}${issuer.pathname}/token`, dev.url), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-aac-bridge': dev.key,
+      ...(lockId !== undefined && { 'x-aac-lock': lockId }),
+    },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: clientId,
+    }),
+  }).catch(() => undefined)
+  for (let waited = 0; cloud.fake.stats().tokenRequests === 0; waited += 20) {
+    if (waited > 15_000) throw new Error('the token service never got the request')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+async function creds(): Promise<{ refresh_token: string }> {
+  return JSON.parse(await readFile(cloud.creds, 'utf8'))
+}
+
+const CODES = { SIGTERM: 143, SIGINT: 130, SIGHUP: 129 } as const
+
+describe('browser example dev server (the Vite CLI): stopped by a signal during a token refresh', () => {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    it(`${signal}: saves the rotated pair to creds.json, then exits ${CODES[signal]}`, async () => {
+      const dev = await startVite()
+      const lockId = await acquire(dev)
+      await refreshHeld(dev, 1500, cloud.initial.refreshToken, lockId)
+      dev.child.kill(signal)
+      const { code } = await dev.exited
+
+      expect(code, dev.output()).toBe(CODES[signal])
+      const stored = await creds()
+      expect(stored.refresh_token).not.toBe(cloud.initial.refreshToken)
+      expect(cloud.fake.isRefreshTokenValid(stored.refresh_token)).toBe(true)
+      expect(cloud.fake.stats().refreshes).toBe(1)
+      const files = await readdir(cloud.dir)
+      expect(files).not.toContain('creds.json.lock')
+      expect(files.filter((name) => name.startsWith('creds.json.recovered-'))).toEqual([])
+      expect(dev.output()).toMatch(/finishing a token refresh already sent/)
+      expect(dev.output()).not.toContain(stored.refresh_token)
+    })
+  }
+
+  it('SIGTERM without a lease (standalone mode): the rotated pair goes to a recovery file', async () => {
+    const dev = await startVite()
+    const own = cloud.fake.issueTokens({ expired: true })
+    await refreshHeld(dev, 1000, own.refreshToken)
+    dev.child.kill('SIGTERM')
+    expect((await dev.exited).code).toBe(143)
+    const recovered = (await readdir(cloud.dir)).filter((name) => name.startsWith('creds.json.recovered-'))
+    expect(recovered).toHaveLength(1)
+    const kept = JSON.parse(await readFile(join(cloud.dir, recovered[0] ?? ''), 'utf8'))
+    expect(cloud.fake.isRefreshTokenValid(kept.refresh_token)).toBe(true)
+    expect((await creds()).refresh_token).toBe(cloud.initial.refreshToken)
+  })
+
+  it('a second signal quits at once', async () => {
+    const dev = await startVite()
+    const lockId = await acquire(dev)
+    await refreshHeld(dev, 20_000, cloud.initial.refreshToken, lockId)
+    dev.child.kill('SIGINT')
+    for (let waited = 0; !/finishing a token refresh/.test(dev.output()); waited += 20) {
+      if (waited > 15_000) throw new Error(`no notice:\n${dev.output()}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    // Not a copy of the first (npm forwards Ctrl-C's SIGINT to its child, which gets the terminal's too).
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    const began = Date.now()
+    dev.child.kill('SIGINT')
+    expect((await dev.exited).code).toBe(130)
+    expect(Date.now() - began).toBeLessThan(5_000)
+  })
+
+  it('the same signal twice at once (Ctrl-C under npm) is one request: the refresh still finishes', async () => {
+    const dev = await startVite()
+    const lockId = await acquire(dev)
+    await refreshHeld(dev, 1500, cloud.initial.refreshToken, lockId)
+    dev.child.kill('SIGINT')
+    dev.child.kill('SIGINT')
+    expect((await dev.exited).code).toBe(130)
+    const stored = await creds()
+    expect(stored.refresh_token).not.toBe(cloud.initial.refreshToken)
+    expect(cloud.fake.isRefreshTokenValid(stored.refresh_token)).toBe(true)
+  })
+
+  it('with nothing in flight, exits at once', async () => {
+    const dev = await startVite()
+    const began = Date.now()
+    dev.child.kill('SIGHUP')
+    expect((await dev.exited).code).toBe(129)
+    expect(Date.now() - began).toBeLessThan(5_000)
+    expect(dev.output()).not.toMatch(/finishing a token refresh/)
+  })
+})
