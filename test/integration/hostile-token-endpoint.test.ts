@@ -3,7 +3,9 @@
 // runtime or the process boundary matters, through the examples and `aac token` as real processes.
 // What every case protects: a refresh token is sent at most once per rotation, nothing unusable is stored, and
 // the user is told what happened, without a token in the message.
+import { writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
+
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createClient } from '@aac/core'
@@ -191,6 +193,69 @@ describe('a redirect from the token endpoint', () => {
       expect(await ws.readCreds(), 'creds.json byte-identical after the redirect').toBe(before)
     },
   )
+})
+
+describe("failures before any rotation leave the user's own creds.json byte-identical (invariant 4)", () => {
+  /** creds.json as a user may have written it: other key order, tabs, CRLF, an extra key of their own. */
+  async function userFormatted(w: Workspace): Promise<string> {
+    const pair = readPair(await w.readCreds())
+    const text = `{\r\n\t"refresh_token":  "${pair.refresh_token}",\r\n\t"note": "mine",\r\n\t"access_token": "${pair.access_token}"\r\n}\r\n`
+    await writeFile(w.credsPath, text)
+    return text
+  }
+
+  it.each([
+    [
+      'a 307 redirect',
+      (other: string) => ({ kind: 'redirect', location: `${other}/as/token` }) as const,
+      'TOKEN_REFRESH_FAILED',
+      1,
+    ],
+    [
+      '429 until the resends run out',
+      () => ({ kind: 'status', status: 429, retryAfterSeconds: 0, path: '/as/token', times: 10 }) as const,
+      'TOKEN_ENDPOINT_UNAVAILABLE',
+      4,
+    ],
+    [
+      'a 500 that did not rotate, then the next program succeeds',
+      () => ({ kind: 'status', status: 500, path: '/as/token' }) as const,
+      'TOKEN_REFRESH_UNCERTAIN',
+      1,
+    ],
+  ] as const)('%s', async (name, fault, code, requests) => {
+    ws = await fakeWorkspace()
+    const other = await trap()
+    const before = await userFormatted(ws)
+    ws.cloud.inject(fault(other.origin))
+    const error = await failure(ws.dir)
+    expect(error.code).toBe(code)
+    expect(ws.cloud.stats()).toMatchObject({ tokenRequests: requests, refreshes: 0 })
+    expect(other.hits()).toBe(0)
+    if (code === 'TOKEN_REFRESH_UNCERTAIN') {
+      // Uncertain: the record must stay (the next program needs it); the pair itself is unchanged.
+      const after = readPair(await ws.readCreds())
+      expect(after.aac?.refresh?.state).toBe('uncertain')
+      expect(after.refresh_token === readPair(before).refresh_token).toBe(true)
+      // The server had not rotated: the next program tries once and succeeds.
+      ws.cloud.reset()
+      await (await program(ws.dir)).get('/iam/v1/workspaces/current')
+      await expectOneSafeRotation(ws, 1)
+      return
+    }
+    expect(await ws.readCreds(), `creds.json byte-identical after ${name}`).toBe(before)
+    expect(await leftovers(ws.dir)).toEqual([])
+  })
+
+  it("invalid_grant with no refresh left in flight: REAUTH_REQUIRED, the user's file byte-identical", async () => {
+    ws = await fakeWorkspace()
+    await ws.spendRefreshToken()
+    const before = await userFormatted(ws)
+    const error = await failure(ws.dir)
+    expect(error.code).toBe('REAUTH_REQUIRED')
+    expect(error.message).not.toContain('was interrupted')
+    expect(await ws.readCreds(), 'creds.json byte-identical after invalid_grant').toBe(before)
+  })
 })
 
 describe('the same access token again', () => {
