@@ -1,9 +1,10 @@
 // The browser example's dev server stopped while a token request it forwarded for the page is in flight: the
 // answer holds the only copy of the new pair, so server.close() waits for it (bounded) and saves it, to
 // creds.json under the page's lease, else to a recovery file. In-process, against a fake cloud.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import process from 'node:process'
 import { createLogger, createServer, type Plugin, type ViteDevServer } from 'vite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AacBridgeOptions, aacBridge } from '../../examples/browser/server/plugin.ts'
@@ -247,6 +248,21 @@ describe('browser example dev server: how long close() waits', () => {
     expect(Date.now() - began).toBeLessThan(3000)
     expect(dev.said.join('\n')).toMatch(/Stopped waiting for a token refresh/)
     expect(await readdir(cloud.dir)).not.toContain('creds.json.lock')
+  })
+
+  it('not for a page waiting for the lock: it never gets it', async () => {
+    const dev = await start()
+    // Another program holds creds.json.lock (this test process: alive, so never stale).
+    const lockPath = `${cloud.creds}.lock`
+    const other = { pid: process.pid, host: hostname(), token: 'another-program', time: Date.now() }
+    await writeFile(lockPath, JSON.stringify(other))
+    const waiting = bridge(dev, '/lock/acquire').catch((error: unknown) => error)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const began = Date.now()
+    await dev.close()
+    expect(Date.now() - began).toBeLessThan(2000)
+    expect(await waiting).toBeInstanceOf(Error)
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).token).toBe('another-program')
   })
 
   it('not at all when nothing is in flight', async () => {
