@@ -62,10 +62,23 @@ export {
   runJob,
 } from './jobs.ts'
 export { type AccessTokenClaims, decodeAccessToken, isFresh, refreshSkewMs } from './jwt.ts'
+export {
+  DEFAULT_REFRESH_BUDGET_MS,
+  LOCK_MARGIN_MS,
+  LOCK_TIMING,
+  type LockTiming,
+  lockTiming,
+} from './lock-timing.ts'
 export { type PageInfo, type PageSource, type PaginateOptions, paginate } from './paginate.ts'
 export { apiProjectsPage, apiTokensPage, isLoopbackHost, regionOfHost } from './regions.ts'
 export { memoryStorage } from './storage/memory.ts'
-export type { StoredTokens, TokenStorage, WithLockOptions } from './storage/types.ts'
+export type {
+  PairMeta,
+  RefreshRecord,
+  StoredTokens,
+  TokenStorage,
+  WithLockOptions,
+} from './storage/types.ts'
 export {
   type IndexedDbArea,
   type IndexedDbAreaOptions,

@@ -28,6 +28,9 @@ import type { Logger } from './types.ts'
 const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const
 export type StopSignal = keyof typeof STOP_SIGNALS
 
+/** A second signal this soon after the first is the same one delivered twice (npm run with `exec`). */
+const REPEAT_WINDOW_MS = 500
+
 export interface StopOnSignalsOptions {
   /**
    * Longest wait, after the first signal, for a token request already sent to be answered and saved
@@ -63,15 +66,18 @@ export function stopOnSignals(options: StopOnSignalsOptions = {}): StopOnSignals
   const exit = options.exit ?? ((code: number) => process.exit(code))
   const controller = new AbortController()
   let received: StopSignal | undefined
+  let receivedAt = 0
   const codeOf = (name: StopSignal) => 128 + STOP_SIGNALS[name]
 
   const listeners = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((name) => {
     const listener = () => {
       if (received) {
-        exit(codeOf(received))
+        // npm's shell may pass one Ctrl-C on as two SIGINTs a few ms apart: only a later one means "quit now".
+        if (Date.now() - receivedAt >= REPEAT_WINDOW_MS) exit(codeOf(received))
         return
       }
       received = name
+      receivedAt = Date.now()
       process.exitCode = codeOf(name)
       // After SIGHUP the terminal is gone: a failed write to it must not end the process mid-refresh.
       process.stderr.on('error', () => undefined)
