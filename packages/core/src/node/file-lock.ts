@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
-import { link, open, unlink } from 'node:fs/promises'
+import { link, lstat, open, readdir, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { StorageError } from '../errors.ts'
 import { abortReason, backoffDelay, sleep } from '../internal/sleep.ts'
@@ -102,6 +102,7 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
   try {
     if (!(await waitForTurn(turn, deadline - Date.now(), signal))) throw await queueTimeout(path, timeoutMs)
     const token = await acquireOnDisk(path, deadline, timeoutMs, staleMs, signal)
+    await sweepOrphanedRecords(path, staleMs)
     return heldLock(path, token, leave)
   } catch (error) {
     leave()
@@ -183,6 +184,35 @@ async function acquireOnDisk(
     await sleep(Math.min(remaining, backoffDelay(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS)), signal)
   }
 }
+
+/**
+ * A contender killed between writing its owner record and linking it leaves `.<lock>.<uuid>.tmp` behind. Once
+ * we hold the lock, one older than the stale age belongs to nobody: remove it (best effort, never fatal).
+ */
+async function sweepOrphanedRecords(path: string, staleMs: number): Promise<void> {
+  const dir = dirname(path)
+  const prefix = `.${basename(path)}.`
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return
+  }
+  const now = Date.now()
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !ORPHAN_SUFFIX.test(name.slice(prefix.length))) continue
+    const orphan = join(dir, name)
+    try {
+      const info = await lstat(orphan)
+      if (info.isFile() && now - info.mtimeMs > staleMs) await unlink(orphan)
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
+/** The `<uuid>.tmp` part of an owner record's temp name (see tryCreate). */
+const ORPHAN_SUFFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/
 
 /** Publishes our owner record at `path` in one step. False if someone else holds it. */
 async function tryCreate(path: string, token: string): Promise<boolean> {
