@@ -185,7 +185,7 @@ describe('aac doctor', () => {
       creds(makeJwt({ iss: 'https://pingauth-eu1.alteryxcloud.com/as' })),
     )
     const heldLock = await fake.configDir()
-    // Past the 50 s that other programs wait (LOCK_TIMING), not yet the 60 s stale age.
+    // Past the longest hold (refresh budget + margin, 50 s), not yet the 60 s stale age.
     await heldLockFile(join(heldLock, 'creds.json.lock'), 55_000)
     const linkedLock = await fake.configDir()
     await symlink(join(linkedLock, 'nowhere'), join(linkedLock, 'creds.json.lock'))

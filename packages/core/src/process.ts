@@ -21,7 +21,7 @@
 import process from 'node:process'
 import { setTimeout as later } from 'node:timers'
 import { formatError } from './format-error.ts'
-import { LOCK_TIMING } from './lock-timing.ts'
+import { LOCK_MARGIN_MS, LOCK_TIMING } from './lock-timing.ts'
 import type { Logger } from './types.ts'
 
 /** The signals that stop a script, with the numbers their exit codes are made of. */
@@ -34,7 +34,7 @@ const REPEAT_WINDOW_MS = 500
 export interface StopOnSignalsOptions {
   /**
    * Longest wait, after the first signal, for a token request already sent to be answered and saved
-   * (default: the refresh budget plus its margin, as the lock timing derives them).
+   * (default 50 s: the refresh budget plus its margin, the longest a holder keeps the lock).
    */
   graceMs?: number
   /** Where the "finishing the refresh" notice goes (default: stderr). */
@@ -61,7 +61,7 @@ export interface StopOnSignals {
  * code runs its `finally` blocks, and the process ends when nothing is left, with {@link StopOnSignals.exitCode}.
  */
 export function stopOnSignals(options: StopOnSignalsOptions = {}): StopOnSignals {
-  const graceMs = options.graceMs ?? LOCK_TIMING.waitMs
+  const graceMs = options.graceMs ?? LOCK_TIMING.refreshBudgetMs + LOCK_MARGIN_MS
   const write = options.write ?? ((text: string) => process.stderr.write(text))
   const exit = options.exit ?? ((code: number) => process.exit(code))
   const controller = new AbortController()

@@ -68,16 +68,50 @@ describe('lock timing comes from LOCK_TIMING', () => {
     expect(await waiting).toBe('mine')
   })
 
-  it('by default, a waiter gives up after LOCK_TIMING.waitMs, still respecting a live lock younger than staleMs', async () => {
+  it('by default, a waiter gives up after LOCK_TIMING.waitMs when live programs keep taking the lock', async () => {
     await writeFile(lockPath, liveRecord())
     vi.useFakeTimers({ toFake: ['Date'] })
     const waiting = acquireFileLock(lockPath).catch((e: unknown) => e)
     await realSleep(100)
-    vi.setSystemTime(Date.now() + LOCK_TIMING.waitMs + 1_000)
+    // Just before the deadline another live program (this test's pid) took the lock anew: it is young.
+    const later = Date.now() + LOCK_TIMING.waitMs + 1_000
+    vi.setSystemTime(later)
+    await writeFile(lockPath, JSON.stringify({ ...JSON.parse(liveRecord(later)), token: 'next' }))
+    await utimes(lockPath, later / 1000, later / 1000)
     const error = await waiting
     expect(error).toMatchObject({ code: 'LOCK_TIMEOUT' })
     expect((error as Error).message).toContain(`Timed out after ${LOCK_TIMING.waitMs / 1000} s`)
-    expect(JSON.parse(await readFile(lockPath, 'utf8')).token).toBe('other')
+    expect((error as Error).message).toMatch(/That program is running/)
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).token).toBe('next')
+  })
+})
+
+describe('a lock whose owner cannot be checked', () => {
+  it('is waited for until it turns stale and then taken over, never given up on just before', async () => {
+    // What a Deno program without --allow-sys leaves when it is killed: host unknown, so its pid says nothing.
+    const record = {
+      pid: 999_999,
+      host: 'unknown',
+      token: 'killed-deno',
+      time: Date.now(),
+      runtime: 'deno 2.9.6',
+    }
+    await writeFile(lockPath, JSON.stringify(record))
+    vi.useFakeTimers({ toFake: ['Date'] })
+    let settled = false
+    const waiting = acquireFileLock(lockPath).finally(() => {
+      settled = true
+    })
+    await realSleep(100)
+    // Past the longest hold, not yet stale: still waiting.
+    vi.setSystemTime(Date.now() + LOCK_TIMING.staleMs - 5_000)
+    await realSleep(400)
+    expect(settled).toBe(false)
+    // Stale, and the waiter is still there to take it over.
+    vi.setSystemTime(Date.now() + 6_000)
+    const lock = await waiting
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).token).toBe(lock.token)
+    await lock.release()
   })
 })
 

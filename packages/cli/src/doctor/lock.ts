@@ -5,16 +5,17 @@
  */
 
 import { lstat } from 'node:fs/promises'
+import { LOCK_MARGIN_MS, LOCK_TIMING } from '@aac/core'
 import { inspectLock, LOCK_DEFAULTS } from '@aac/core/fs'
 import { EXIT } from '../exit-codes.ts'
 import { duration } from '../time.ts'
 import type { Step } from './steps.ts'
 
 /**
- * Other programs give up waiting for the lock after this long (fileStorage's default lockTimeoutMs, from
- * LOCK_TIMING: the refresh budget plus a margin), so a lock held longer is no refresh still in progress.
+ * No holder keeps the lock longer than this (LOCK_TIMING: the refresh budget plus a margin for its I/O), so a
+ * lock held longer is no refresh still in progress.
  */
-const WAIT_LIMIT_MS = LOCK_DEFAULTS.timeoutMs
+const LONGEST_HOLD_MS = LOCK_TIMING.refreshBudgetMs + LOCK_MARGIN_MS
 /** The next program that wants the lock takes it over once it is this old (the default staleMs). */
 const STALE_MS = LOCK_DEFAULTS.staleMs
 
@@ -94,7 +95,7 @@ export async function checkLock(lockPath: string): Promise<Step> {
       fix: `It is older than ${STALE_MS / 1000} s, so the next program that needs the lock takes it over.${stop}`,
     }
   }
-  if (lock.ageMs <= WAIT_LIMIT_MS) {
+  if (lock.ageMs <= LONGEST_HOLD_MS) {
     return {
       name,
       status: 'warn',
@@ -106,7 +107,7 @@ export async function checkLock(lockPath: string): Promise<Step> {
     name,
     status: 'fail',
     detail: `held by ${who} for ${age}`,
-    fix: `${lockPath} has been held by ${who} for ${age}: a refresh takes seconds, so that program seems stuck, and other programs give up waiting for the lock after ${WAIT_LIMIT_MS / 1000} s (they take it over once it is ${STALE_MS / 1000} s old). ${lock.local ? `Stop it (kill ${owner.pid})` : `Stop that program on ${owner.host}`}, or delete ${lockPath} if it is not refreshing.`,
+    fix: `${lockPath} has been held by ${who} for ${age}: a refresh takes seconds and never holds the lock longer than ${LONGEST_HOLD_MS / 1000} s, so that program seems stuck (other programs wait, and take the lock over once it is ${STALE_MS / 1000} s old). ${lock.local ? `Stop it (kill ${owner.pid})` : `Stop that program on ${owner.host}`}, or delete ${lockPath} if it is not refreshing.`,
     exit: EXIT.STORAGE,
   }
 }

@@ -13,6 +13,7 @@ import {
   inspect,
   LOCK_DEFAULTS,
   type LockOwner,
+  ownerProvablyAlive,
   staleReason,
   thisHost,
 } from './lock-inspect.ts'
@@ -27,9 +28,10 @@ export {
 
 export interface FileLockOptions {
   /**
-   * Give up waiting after this long with a `LOCK_TIMEOUT` StorageError. Default `LOCK_TIMING.waitMs` (50 s).
-   * Rule: at least the longest hold (the refresh budget) plus a margin, `lockTiming(budget).waitMs`, or
-   * waiters give up while the holder is still working for them.
+   * Give up waiting after this long with a `LOCK_TIMEOUT` StorageError. Default `LOCK_TIMING.waitMs` (62 s).
+   * Rule: at least the longest hold (the refresh budget) plus a margin, or waiters give up while the holder is
+   * still working for them; `lockTiming(budget).waitMs` also outlasts the stale age, so that a waiter takes
+   * over the lock of a holder that was killed where its death cannot be checked.
    */
   timeoutMs?: number | undefined
   /**
@@ -421,10 +423,12 @@ function lockTimeout(path: string, timeoutMs: number, seen: Inspection): Storage
         : ''
     holder = `process ${owner.pid}${what} on ${where} has held it for ${seconds(seen.ageMs)}${ahead}`
   }
+  const likely = ownerProvablyAlive(seen)
+    ? 'That program is running: it is probably renewing the tokens; try again in a moment.'
+    : 'Whether that program still runs cannot be checked from here (another computer, or a runtime not allowed to look), so the lock counts as abandoned only once it is old enough; try again in a moment.'
   return new StorageError(
     'LOCK_TIMEOUT',
-    `Timed out after ${seconds(timeoutMs)} waiting for the lock file ${path}: ${holder}. ` +
-      'Another aac program is probably renewing the tokens; try again in a moment. ' +
+    `Timed out after ${seconds(timeoutMs)} waiting for the lock file ${path}: ${holder}. ${likely} ` +
       `If no aac program is running, delete ${path}.`,
     { location: path },
   )

@@ -27,7 +27,7 @@ export interface FileStorageOptions {
   lockPath?: string | undefined
   /**
    * How long `withLock` waits for another program before a `LOCK_TIMEOUT` StorageError. Default
-   * `LOCK_TIMING.waitMs` (50 s). Rule: at least the refresh budget plus a margin (`lockTiming(budget).waitMs`),
+   * `LOCK_TIMING.waitMs` (62 s). Rule: at least the refresh budget plus a margin (`lockTiming(budget).waitMs`),
    * so a waiter outlasts a holder that uses its whole budget; shorter, and waiters give up while the holder is
    * still rotating for them (with 30 s, 31 of 32 waiters failed behind a 35 s token endpoint).
    */

@@ -19,8 +19,8 @@ export interface LockOwner {
 
 /**
  * The defaults of `acquireFileLock` and `fileStorage`, for anyone explaining a lock to a person: `LOCK_TIMING`'s,
- * derived from the refresh budget (40 s) by the rule in `TokenStorage`'s doc comment: wait ≥ budget + margin
- * (50 s), stale age > budget + margin (60 s).
+ * derived from the refresh budget (40 s) by the rule in `TokenStorage`'s doc comment: stale age > budget +
+ * margin (60 s), and a wait a little longer still (62 s), so a waiter takes over a dead holder's lock.
  */
 export const LOCK_DEFAULTS = {
   /** How long a program waits for the lock before a `LOCK_TIMEOUT`: `LOCK_TIMING.waitMs`. */
@@ -137,6 +137,21 @@ export function staleReason(seen: Inspection, staleMs: number): StaleReason | un
   if (ageMs > staleMs) return 'expired'
   if (isLocal(owner) && !isAlive(owner.pid)) return 'owner dead'
   return undefined
+}
+
+/**
+ * True only when the lock's owner is known to be running: it is on this computer and its pid answers. A lock
+ * from another host, or one whose pid this runtime may not check (Deno without --allow-run or --allow-sys), may
+ * belong to a dead program that only its age can reveal.
+ */
+export function ownerProvablyAlive(seen: Inspection): boolean {
+  if (seen.kind !== 'held' || !seen.owner || !isLocal(seen.owner)) return false
+  try {
+    process.kill(seen.owner.pid, 0)
+    return true
+  } catch (error) {
+    return errorCode(error) === 'EPERM'
+  }
 }
 
 /** True when the owner runs on this computer, so that its pid means something here. */

@@ -47,7 +47,7 @@ export interface WebStorageOptions {
   lockName?: string
   /**
    * How long `withLock` waits for another tab before a `LOCK_TIMEOUT` StorageError. Default
-   * `LOCK_TIMING.waitMs` (50 s): the refresh budget plus a margin, so a tab outlasts another that uses its whole
+   * `LOCK_TIMING.waitMs` (62 s): more than the refresh budget plus a margin, so a tab outlasts another that uses its whole
    * refresh budget (the rule in `TokenStorage`'s doc comment). A browser releases a closed tab's lock itself,
    * so there is no stale age to set.
    */
