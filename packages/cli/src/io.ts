@@ -4,6 +4,7 @@
  */
 
 import * as util from 'node:util'
+import { debugRequested } from '@aac/core/process'
 
 /** The part of a writable stream the CLI uses. */
 export interface Output {
@@ -49,8 +50,7 @@ export function painter(stream: Output, env: Record<string, string | undefined>)
   return (style, text) => styleText(style, text, { validateStream: false })
 }
 
-/** Whether to print debug lines and stack traces. */
+/** Whether to print debug lines and stack traces: AAC_DEBUG read as every example reads it (`0`, `no`, `off` = off). */
 export function debugEnabled(env: Record<string, string | undefined>): boolean {
-  const value = env['AAC_DEBUG']
-  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
+  return debugRequested(env)
 }
