@@ -472,9 +472,6 @@ async function unusedName(base: string): Promise<string> {
 // between its write and its rename: complete, it was fsync-ed before the rename). Either may hold the only live
 // refresh token: the one in creds.json was spent by the rotation that produced it.
 
-/** A temp file untouched for this long is no write in progress: removed under the lock unless it is adopted. */
-const ABANDONED_TEMP_MS = 5 * 60_000
-
 interface Adopted {
   /** The leftover file the pair came from. */
   readonly file: string
@@ -487,7 +484,7 @@ interface Adopted {
  * `exp`: a file's mtime says when it was written, not which pair is newer), or undefined. Looks beside the file
  * creds.json really is, and for recovery files also beside `path` (a symlinked creds.json's recovery files
  * went there before). Abandoned temp files that are not newer are removed; recovery files that are not newer
- * are left alone: they are the user's.
+ * are left alone: they are the user's. Temp files that are not adopted are removed: see below.
  */
 async function adoptLeftover(path: string, current: StoredTokens | undefined): Promise<Adopted | undefined> {
   const real = await resolveTarget(path).catch(() => path)
@@ -515,10 +512,13 @@ async function adoptLeftover(path: string, current: StoredTokens | undefined): P
       const file = join(dir, name)
       const found = await readLeftover(file, owners)
       if (found === 'skip') continue
-      const tokens = found?.tokens
+      const tokens = found.tokens
       if (tokens && isNewer(tokens, current)) {
         if (!best || isNewer(tokens, best.tokens)) best = { file, kind, tokens }
-      } else if (kind === 'temp' && found && Date.now() - found.mtimeMs > ABANDONED_TEMP_MS) {
+      } else if (kind === 'temp') {
+        // Every writer of creds.json writes under this lock, so a temp file seen while we hold it is no write
+        // in progress: it was left by a killed program. (A writer that stalled past the stale age and lost the
+        // lock finds its temp file gone: its rename fails, and its pair goes to a recovery file, adopted above.)
         await unlink(file).catch(() => undefined)
       }
     }
@@ -533,7 +533,7 @@ async function adoptLeftover(path: string, current: StoredTokens | undefined): P
 async function readLeftover(
   file: string,
   owners: ReadonlySet<number> | undefined,
-): Promise<{ tokens: StoredTokens | undefined; mtimeMs: number } | 'skip'> {
+): Promise<{ tokens: StoredTokens | undefined } | 'skip'> {
   let info: Awaited<ReturnType<typeof lstat>>
   try {
     info = await lstat(file)
@@ -547,7 +547,7 @@ async function readLeftover(
   } catch {
     tokens = undefined
   }
-  return { tokens, mtimeMs: info.mtimeMs }
+  return { tokens }
 }
 
 /**
