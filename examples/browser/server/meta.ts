@@ -3,10 +3,9 @@
 // trusted to say true things, not to send well-formed ones: whatever is malformed is dropped (the metadata only
 // ever helps, and the pair beside it is fine), and nothing that could be a token, or a large value, is passed
 // on to creds.json, which Alteryx's own scripts and people read.
-import type { StoredTokens } from '@aac/core'
+import { isTokenShaped, type PairMeta, type RefreshRecord } from '@aac/core'
 
-export type PairMeta = NonNullable<StoredTokens['meta']>
-type RefreshRecord = NonNullable<PairMeta['refresh']>
+export type { PairMeta }
 
 /** A clock further off than this is not a clock offset. */
 const MAX_CLOCK_OFFSET_MS = 366 * 24 * 60 * 60 * 1000
@@ -71,30 +70,13 @@ function safeText(value: unknown, max: number, tokens: readonly string[]): strin
   if (typeof value !== 'string' || value.trim() === '' || value.length > max) return undefined
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) return undefined
-  if (looksLikeToken(value)) return undefined
+  if (isTokenShaped(value)) return undefined
   // A token cut short or wrapped in words is still a token.
   for (const token of tokens) {
     if (token.length >= 12 && value.includes(token.slice(0, 12))) return undefined
     if (token.length >= 12 && value.includes(token.slice(-12))) return undefined
   }
   return value
-}
-
-// The shapes the core's redaction treats as tokens: a JWT or its start, a run of 20 or more token characters
-// mixing upper case, lower case and digits (opaque tokens, keys), or 32 or more letters and digits holding both.
-const JWT_START = /eyJ[A-Za-z0-9_-]{4,}/
-const TOKEN_RUN = /[A-Za-z0-9_~+=-]{20,}/g
-const KEY_RUN = /[A-Za-z0-9]{32,}/g
-
-export function looksLikeToken(text: string): boolean {
-  if (JWT_START.test(text)) return true
-  for (const [run] of text.matchAll(TOKEN_RUN)) {
-    if (/[a-z]/.test(run) && /[A-Z]/.test(run) && /\d/.test(run)) return true
-  }
-  for (const [run] of text.matchAll(KEY_RUN)) {
-    if (/\d/.test(run) && /[a-z]/i.test(run)) return true
-  }
-  return false
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

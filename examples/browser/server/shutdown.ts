@@ -6,6 +6,7 @@
 // would be lost. So the plugin waits for it (bounded) before the server is done closing, and handles SIGINT and
 // SIGHUP as Vite handles SIGTERM: close, which now waits, then exit 128 + the signal's number.
 import process from 'node:process'
+import { stopOnSignals as onStopSignals } from '@aac/core/process'
 
 export interface InFlight {
   /** Counts `work` until it settles; `token` marks a token request (the terminal says so when it waits). */
@@ -54,17 +55,6 @@ export function createInFlight(): InFlight {
   }
 }
 
-/** The signals that stop a dev server, with the numbers their exit codes are made of (as @aac/core/process). */
-const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const
-/**
- * One stop request often arrives twice within milliseconds: Ctrl-C signals the terminal's whole process group,
- * and npm, in that group, forwards SIGINT and SIGTERM to its child as well (measured: 4 ms apart when the script's
- * shell execs the command, as bash does for a one-command script). Signals this soon after the first are that
- * same request, not a second one.
- */
-const SAME_REQUEST_MS = 500
-export type StopSignal = keyof typeof STOP_SIGNALS
-
 export interface StopOnSignalsOptions {
   /** Closes the dev server (which waits for the token requests in flight). */
   close: () => Promise<void>
@@ -76,42 +66,22 @@ export interface StopOnSignalsOptions {
 
 /**
  * On the first SIGINT, SIGTERM or SIGHUP: close (bounded by `graceMs` and a little more), then exit with
- * 128 + the signal's number (130, 143, 129). A second signal exits at once (one within `SAME_REQUEST_MS` of the
- * first is the same request delivered twice, and is ignored). Vite has its own SIGTERM handler
- * doing the same close and exit; this one adds the second-signal rule and the same code for all three. Returns
- * the function that removes the listeners.
+ * 128 + the signal's number (130, 143, 129). The signal rules are the examples' own (`stopOnSignals` of
+ * `@aac/core/process`): a second signal exits at once, one arriving within half a second of the first is the
+ * same request delivered twice (npm forwards Ctrl-C to its child too) and is ignored. Vite has its own SIGTERM
+ * handler doing the same close and exit. Returns the function that removes the listeners.
  */
 export function stopOnSignals(options: StopOnSignalsOptions): () => void {
   const exit = options.exit ?? ((code: number) => process.exit(code))
-  let received: StopSignal | undefined
-  let receivedAt = 0
-  const codeOf = (name: StopSignal) => 128 + STOP_SIGNALS[name]
-  const listeners = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((name) => {
-    const listener = () => {
-      if (received) {
-        if (Date.now() - receivedAt >= SAME_REQUEST_MS) exit(codeOf(received))
-        return
-      }
-      received = name
-      receivedAt = Date.now()
-      process.exitCode = codeOf(name)
-      // After SIGHUP the terminal is gone: a failed write to it must not end the process mid-refresh.
-      process.stdout.on('error', () => undefined)
-      process.stderr.on('error', () => undefined)
-      const quit = () => exit(codeOf(name))
-      setTimeout(quit, options.graceMs + 5_000).unref()
+  // The plugin says on the terminal when it waits for a refresh, and only then: no notice from the core.
+  const stop = onStopSignals({ graceMs: options.graceMs + 5_000, exit, write: () => undefined })
+  stop.signal.addEventListener(
+    'abort',
+    () => {
+      const quit = () => exit(stop.exitCode() ?? 1)
       options.close().then(quit, quit)
-    }
-    return [name, listener] as const
-  })
-  for (const [name, listener] of listeners) {
-    try {
-      process.on(name, listener)
-    } catch {
-      // A signal this platform does not have.
-    }
-  }
-  return () => {
-    for (const [name, listener] of listeners) process.off(name, listener)
-  }
+    },
+    { once: true },
+  )
+  return () => stop.dispose()
 }

@@ -51,7 +51,7 @@ export {
   type FetchFailureContext,
   type ResponseErrorContext,
 } from './internal/http-errors.ts'
-export { redactText, redactValue } from './internal/redact.ts'
+export { isTokenShaped, redactText, redactValue } from './internal/redact.ts'
 export {
   JobError,
   type JobInput,

@@ -80,6 +80,7 @@ export function stopOnSignals(options: StopOnSignalsOptions = {}): StopOnSignals
       receivedAt = Date.now()
       process.exitCode = codeOf(name)
       // After SIGHUP the terminal is gone: a failed write to it must not end the process mid-refresh.
+      process.stdout.on('error', () => undefined)
       process.stderr.on('error', () => undefined)
       // No reason: requests then fail as ABORTED ("aborted by the caller"), not as a timeout.
       controller.abort()
