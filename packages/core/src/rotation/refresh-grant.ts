@@ -10,12 +10,12 @@
  * after the request left (a reset, a timeout, 500/502/504, an unknown error) is `uncertain`.
  */
 
-import { isStandardOAuthError } from './creds-error-body.ts'
-import { isAacError } from './errors.ts'
-import { findTlsProblem } from './internal/http-errors.ts'
-import { isPermissionDenial } from './internal/permission-hint.ts'
-import { type AccessTokenClaims, decodeAccessToken } from './jwt.ts'
-import type { FetchLike } from './types.ts'
+import { isStandardOAuthError } from '../creds-error-body.ts'
+import { isAacError } from '../errors.ts'
+import { findTlsProblem } from '../internal/http-errors.ts'
+import { isPermissionDenial } from '../internal/permission-hint.ts'
+import { type AccessTokenClaims, decodeAccessToken } from '../jwt.ts'
+import type { FetchLike } from '../types.ts'
 
 export interface RefreshGrantRequest {
   endpoint: string
