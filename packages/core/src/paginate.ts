@@ -3,8 +3,8 @@
  * "count": N}` (`count` only with `includeCount=true`); there are no cursors.
  */
 
-import type { Query, RequestOptionsWithoutBody } from './client.ts'
 import { AacError } from './errors.ts'
+import type { Query, RequestOptionsWithoutBody } from './request-options.ts'
 
 export interface PaginateOptions extends RequestOptionsWithoutBody {
   /** Items per page (default 100; `limit` in `query` or in the path works too). Some lists cap it at 1000. */

@@ -1,0 +1,52 @@
+/**
+ * What a request takes and gives back, apart from the client itself: `paginate.ts` and the endpoints use these
+ * without importing the client (which imports them).
+ */
+
+/** A query parameter: `undefined` is left out, an array repeats the key (`?id=1&id=2`). */
+export type QueryValue = string | number | boolean | undefined | ReadonlyArray<string | number | boolean>
+
+export type Query = Record<string, QueryValue>
+
+export interface RetryOptions {
+  /** Retries after the first attempt (default 3). */
+  retries?: number
+  /** First step of the full-jitter exponential backoff (default 500 ms). */
+  baseDelayMs?: number
+  /** Largest backoff step (default 8 s). */
+  maxDelayMs?: number
+  /** Longest wait honoured from `x-retry-after` / `Retry-After` (default 60 s). */
+  maxRetryAfterMs?: number
+}
+
+export interface RequestOptions {
+  query?: Query
+  /**
+   * Sent as JSON unless it is a string, Blob, ArrayBuffer (or view), URLSearchParams, FormData or
+   * ReadableStream, which go as they are. A ReadableStream can be sent once only, so it disables retries.
+   */
+  body?: unknown
+  /** Extra headers; they override ours, except Authorization, which is always the managed token. */
+  headers?: Record<string, string>
+  signal?: AbortSignal
+  /** Per attempt, in ms; overrides the client's. */
+  timeoutMs?: number
+  /**
+   * Whether 429, 5xx, network errors and timeouts may be retried. Default: only for idempotent methods
+   * (GET, HEAD, OPTIONS, PUT, DELETE). The single retry after a 401 token renewal happens either way.
+   */
+  retry?: boolean
+}
+
+/** Options of `post`, `put` and `patch`, whose body is their second argument. */
+export type RequestOptionsWithoutBody = Omit<RequestOptions, 'body'>
+
+/** A response with its status and headers kept (for a CLI's `--include`). */
+export interface AacResponse<T> {
+  status: number
+  headers: Headers
+  /** Parsed JSON, text, or `undefined` for an empty body. */
+  data: T
+  /** `x-trifacta-request-id`. */
+  requestId: string | undefined
+}
