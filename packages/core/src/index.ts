@@ -32,6 +32,21 @@ export {
   parseProjectId,
 } from './config.ts'
 export {
+  getCurrentPerson,
+  getCurrentWorkspace,
+  JobError,
+  type JobInput,
+  type JobProgress,
+  type JobResult,
+  type JobStatus,
+  listPeople,
+  type Person,
+  type RunJobOptions,
+  runJob,
+  type Workspace,
+  type WorkspaceTier,
+} from './endpoints/index.ts'
+export {
   AacError,
   type AacErrorCode,
   ApiError,
@@ -52,15 +67,6 @@ export {
   type ResponseErrorContext,
 } from './internal/http-errors.ts'
 export { isTokenShaped, redactText, redactValue } from './internal/redact.ts'
-export {
-  JobError,
-  type JobInput,
-  type JobProgress,
-  type JobResult,
-  type JobStatus,
-  type RunJobOptions,
-  runJob,
-} from './jobs.ts'
 export { type AccessTokenClaims, decodeAccessToken, isFresh, refreshSkewMs } from './jwt.ts'
 export {
   DEFAULT_REFRESH_BUDGET_MS,

@@ -3,10 +3,10 @@
  * string such as "InProgress") until the job is Complete, Failed or Canceled.
  */
 
-import type { Client } from './client.ts'
-import { AacError, type AacErrorOptions, TimeoutError } from './errors.ts'
-import { anySignal } from './internal/signals.ts'
-import { sleep } from './internal/sleep.ts'
+import type { Client } from '../client.ts'
+import { AacError, type AacErrorOptions, TimeoutError } from '../errors.ts'
+import { anySignal } from '../internal/signals.ts'
+import { sleep } from '../internal/sleep.ts'
 
 /** Statuses the API reports; others may appear and are treated as "still running". */
 export type JobStatus = 'Created' | 'Pending' | 'Queued' | 'InProgress' | 'Complete' | 'Failed' | 'Canceled'

@@ -1,9 +1,10 @@
 import { type FakeCloud, startFakeCloud } from '@aac/fake-cloud'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Client, createClient } from '../src/client.ts'
-import { type AacError, isAacError, TimeoutError } from '../src/errors.ts'
-import { JobError, type JobProgress, runJob } from '../src/jobs.ts'
-import { memoryStorage } from '../src/storage/memory.ts'
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
+import { type Client, createClient } from '../../src/client.ts'
+import { JobError, type JobProgress, runJob } from '../../src/endpoints/jobs.ts'
+import { type AacError, isAacError, TimeoutError } from '../../src/errors.ts'
+import { memoryStorage } from '../../src/storage/memory.ts'
+import { startSplitCloud } from './fake.ts'
 
 async function failure(promise: Promise<unknown>): Promise<AacError> {
   const error = await promise.then(
@@ -111,5 +112,25 @@ describe('runJob against the fake cloud', () => {
     expect(Object.keys(cloud.stats().byRoute).filter((r) => r.endsWith('/status'))).toEqual(
       Object.keys(before).filter((r) => r.endsWith('/status')),
     )
+  })
+})
+
+describe('runJob on split hosts', () => {
+  it('starts and polls the job on the direct host, /v4/jobGroups and /v4/jobGroups/{id}/status', async () => {
+    const fake = await startSplitCloud()
+    try {
+      const result = await runJob(fake.client, { wrangledDatasetId: 1 }, { pollIntervalMs: 1 })
+      const direct = `${fake.cloud.directUrl}/v4/jobGroups`
+      expect(fake.sent.map((s) => `${s.method} ${s.url}`)).toEqual([
+        `POST ${direct}`,
+        `GET ${direct}/${result.jobId}/status`,
+        `GET ${direct}/${result.jobId}/status`,
+        `GET ${direct}/${result.jobId}/status`,
+      ])
+      expect(fake.sent[0]?.headers.get('content-type')).toMatch(/^application\/json/)
+      expectTypeOf(result.status).toEqualTypeOf<'Complete'>()
+    } finally {
+      await fake.cloud.stop()
+    }
   })
 })
