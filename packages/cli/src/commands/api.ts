@@ -4,12 +4,15 @@ import { readFile } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import { resolve } from 'node:path'
 import { ApiError, type Query, redactText } from '@aac/core'
+import type { Command } from 'commander'
 import { UsageError } from '../exit-codes.ts'
 import { type Field, fieldsToBody, fieldsToQuery, parseHeader, rawField, typedField } from '../fields.ts'
 import { type CliIo, type Paint, painter } from '../io.ts'
 import { renderBody, renderJson } from '../json.ts'
 import { openSession } from '../session.ts'
+import type { RegisterCommand } from './command.ts'
 
+/** The options of `aac api`, as declared in {@link register}. */
 export interface ApiOptions {
   method?: string
   rawField?: string[]
@@ -19,6 +22,48 @@ export interface ApiOptions {
   paginate?: boolean
   include?: boolean
 }
+
+// No default value: commander would print an empty array as "(default: [])" in the help.
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value]
+
+export const register: RegisterCommand = (program, { io }) =>
+  program
+    .command('api')
+    .description('Send a request and print the JSON answer (pretty and coloured on a terminal).')
+    .argument(
+      '<path>',
+      'an API path: /iam/v1/... goes to the gateway, /v4/... and /svc-workflow/... to the direct host',
+    )
+    .option('-X, --method <method>', 'HTTP method (default GET, or POST with --input)')
+    .option(
+      '-f, --raw-field <key=value>',
+      'a string field: a query parameter for GET, else a JSON body field (repeatable; a[b]=x nests, a[]=x appends)',
+      collect,
+    )
+    .option(
+      '-F, --field <key=value>',
+      'a typed field: numbers, true, false, null as JSON; @file reads a file (repeatable)',
+      collect,
+    )
+    .option('-H, --header <header>', "an extra header, 'name: value' (repeatable)", collect)
+    .option(
+      '--input <file>',
+      'the request body from a file, or - for stdin (sent as JSON unless -H content-type says otherwise)',
+    )
+    .option('--paginate', 'walk a /v4 list with limit/offset and print every item as one JSON array')
+    .option('-i, --include', 'print the status line and response headers before the body')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  aac api /iam/v1/workspaces/current
+  aac api /v4/people --paginate -f limit=500 | jq length
+  aac api -X POST /v4/jobGroups -F wrangledDataset[id]=28629
+  aac api -X PATCH /v4/flows/7 -f name='New name'`,
+    )
+    .action(async (path: string, _options: unknown, command: Command) => {
+      await apiCommand(path, command.opts<ApiOptions>(), io)
+    })
 
 export async function apiCommand(path: string, options: ApiOptions, io: CliIo): Promise<void> {
   checkPath(path)

@@ -1,9 +1,34 @@
 /** `aac doctor`: the setup checked step by step, with the fix for each failing step. */
 
+import { type Command, Option } from 'commander'
 import { type DoctorOptions, runChecks } from '../doctor/checks.ts'
 import type { Step, StepStatus } from '../doctor/steps.ts'
 import { EXIT } from '../exit-codes.ts'
 import { type CliIo, type Paint, painter } from '../io.ts'
+import type { RegisterCommand } from './command.ts'
+
+/** The options of `aac doctor`, as declared in {@link register}. */
+export interface DoctorCliOptions {
+  refresh?: boolean
+  offline?: boolean
+  json?: boolean
+  /** Per request, in ms: hidden, for tests and slow links. */
+  timeout: number
+}
+
+export const register: RegisterCommand = (program, { io, setExitCode }) =>
+  program
+    .command('doctor')
+    .description('Check the setup step by step and say how to fix each failing step.')
+    .option('--refresh', 'also spend the refresh token (safely, under the lock) to prove it works')
+    .option('--offline', 'check the files only: send no request')
+    .option('--json', 'print the steps as JSON')
+    .addOption(new Option('--timeout <ms>', 'per request').argParser(Number).default(10_000).hideHelp())
+    .addHelpText('after', '\nExit code 0 when every check passes, else the code of the first failing check.')
+    .action(async (_options: unknown, command: Command) => {
+      const { timeout, ...options } = command.opts<DoctorCliOptions>()
+      setExitCode(await doctorCommand({ ...options, timeoutMs: timeout }, io))
+    })
 
 const NAME_WIDTH = 25
 

@@ -4,10 +4,37 @@
  * scripts and apps can run at once without spending a refresh token twice.
  */
 
+import type { Command } from 'commander'
 import type { CliIo } from '../io.ts'
 import { openSession } from '../session.ts'
+import type { RegisterCommand } from './command.ts'
 
-export async function tokenCommand(options: { json?: boolean }, io: CliIo): Promise<void> {
+/** The options of `aac token`, as declared in {@link register}. */
+export interface TokenOptions {
+  json?: boolean
+}
+
+export const register: RegisterCommand = (program, { io }) =>
+  program
+    .command('token')
+    .description('Print a valid access token, refreshing it under the shared lock if needed.')
+    .option(
+      '--json',
+      'print {access_token, token_type, expires_at, expires_in, api_url, direct_url, project_id}',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  curl -H "Authorization: Bearer $(aac token)" -H "x-api-project-id: $(cat client_id.txt)" \\
+    https://api.us1.alteryxcloud.com/iam/v1/workspaces/current
+  aac token --json | jq -r .expires_at`,
+    )
+    .action(async (_options: unknown, command: Command) => {
+      await tokenCommand(command.opts<TokenOptions>(), io)
+    })
+
+export async function tokenCommand(options: TokenOptions, io: CliIo): Promise<void> {
   const session = await openSession(io)
   const accessToken = await session.tokenManager.getAccessToken(io.signal)
   if (!options.json) {

@@ -1,12 +1,28 @@
 /** `aac whoami`: workspace, user and token expiry in one short block. */
 
+import type { Command } from 'commander'
 import { type CliIo, painter } from '../io.ts'
 import { openSession } from '../session.ts'
 import { duration } from '../time.ts'
+import type { RegisterCommand } from './command.ts'
+
+/** The options of `aac whoami`, as declared in {@link register}. */
+export interface WhoamiOptions {
+  json?: boolean
+}
+
+export const register: RegisterCommand = (program, { io }) =>
+  program
+    .command('whoami')
+    .description('Show the workspace, the user and when the access token expires.')
+    .option('--json', 'print it as JSON')
+    .action(async (_options: unknown, command: Command) => {
+      await whoamiCommand(command.opts<WhoamiOptions>(), io)
+    })
 
 type Json = Record<string, unknown>
 
-export async function whoamiCommand(options: { json?: boolean }, io: CliIo): Promise<void> {
+export async function whoamiCommand(options: WhoamiOptions, io: CliIo): Promise<void> {
   const session = await openSession(io)
   const request = io.signal ? { signal: io.signal } : {}
   // The token manager renews once for both calls, if the token needs it.
