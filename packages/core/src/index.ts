@@ -61,11 +61,10 @@ export {
 } from './errors.ts'
 export { type FormatErrorOptions, formatError } from './format-error.ts'
 export {
-  describeFetchFailure,
   errorFromResponse as apiErrorFromResponse,
-  type FetchFailureContext,
   type ResponseErrorContext,
-} from './internal/http-errors.ts'
+} from './http/api-error.ts'
+export { describeFetchFailure, type FetchFailureContext } from './http/fetch-failure.ts'
 export { isTokenShaped, redactText, redactValue } from './internal/redact.ts'
 export { type AccessTokenClaims, decodeAccessToken, isFresh, refreshSkewMs } from './jwt.ts'
 export {

@@ -5,14 +5,10 @@
  */
 
 import { AacError, ConfigError, NetworkError } from './errors.ts'
+import { createApiError, gatewayErrorCode, REQUEST_ID_HEADER } from './http/api-error.ts'
+import { readResponseBody } from './http/body.ts'
+import { describeFetchFailure } from './http/fetch-failure.ts'
 import { attemptSignal, sleep } from './internal/abort.ts'
-import {
-  createApiError,
-  describeFetchFailure,
-  gatewayErrorCode,
-  REQUEST_ID_HEADER,
-  readResponseBody,
-} from './internal/http-errors.ts'
 import { redactText } from './internal/redact.ts'
 import { isDirectHostPath } from './regions.ts'
 import type { AacResponse, Query, RequestOptions } from './request-options.ts'

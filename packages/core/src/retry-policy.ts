@@ -11,7 +11,6 @@
  */
 
 import { backoffDelay } from './internal/abort.ts'
-import { parseRetryAfter } from './internal/http-errors.ts'
 
 /** A rule: which answers and which failures allow another send. */
 export interface RetryRule {
@@ -86,4 +85,21 @@ export function retryDelay(retried: number, headers: Headers | undefined, backof
  */
 export function discardBody(response: Response): void {
   void response.body?.cancel().catch(() => undefined)
+}
+
+/**
+ * How long the server asks us to wait, in ms: Alteryx's `x-retry-after` (seconds) first, else the standard
+ * `Retry-After` (seconds or an HTTP date). Undefined when neither is usable.
+ *
+ * @example
+ * parseRetryAfter(new Headers({ 'x-retry-after': '2' })) // 2000
+ */
+export function parseRetryAfter(headers: Headers, now: number = Date.now()): number | undefined {
+  const alteryx = headers.get('x-retry-after')?.trim()
+  if (alteryx && /^\d+(\.\d+)?$/.test(alteryx)) return Math.round(Number(alteryx) * 1000)
+  const standard = headers.get('retry-after')?.trim()
+  if (!standard) return undefined
+  if (/^\d+(\.\d+)?$/.test(standard)) return Math.round(Number(standard) * 1000)
+  const date = Date.parse(standard)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }

@@ -12,8 +12,10 @@ import {
   RateLimitError,
   TimeoutError,
 } from '../src/errors.ts'
-import { describeFetchFailure, parseBodyText, parseRetryAfter } from '../src/internal/http-errors.ts'
+import { parseBodyText } from '../src/http/body.ts'
+import { describeFetchFailure } from '../src/http/fetch-failure.ts'
 import { detectRuntime, isBrowserLike, tlsHint } from '../src/internal/runtime.ts'
+import { parseRetryAfter } from '../src/retry-policy.ts'
 import type { AacConfig, AccessTokenSource } from '../src/types.ts'
 import { PACKAGE_NAME, VERSION } from '../src/version.ts'
 

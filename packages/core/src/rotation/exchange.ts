@@ -4,8 +4,8 @@
  */
 
 import { isAacError } from '../errors.ts'
+import { describeFetchFailure } from '../http/fetch-failure.ts'
 import { sleep } from '../internal/abort.ts'
-import { describeFetchFailure } from '../internal/http-errors.ts'
 import { isPermissionDenial } from '../internal/permission-hint.ts'
 import { type Backoff, discardBody, mayRetry, REFRESH_GRANTS, retryDelay } from '../retry-policy.ts'
 import { tokenEndpoint } from '../token-endpoint.ts'

@@ -4,7 +4,7 @@
  */
 
 import { AuthError, isAacError, NetworkError, StorageError } from '../errors.ts'
-import { describeFetchFailure } from '../internal/http-errors.ts'
+import { describeFetchFailure } from '../http/fetch-failure.ts'
 import { apiTokensPage, regionOfHost } from '../regions.ts'
 import type { RefreshRecord } from '../storage/types.ts'
 import type { LoadedPair, RotationContext } from './context.ts'

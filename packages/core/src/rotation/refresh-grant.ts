@@ -12,7 +12,7 @@
 
 import { isStandardOAuthError } from '../creds-error-body.ts'
 import { isAacError } from '../errors.ts'
-import { findTlsProblem } from '../internal/http-errors.ts'
+import { findTlsProblem } from '../http/fetch-failure.ts'
 import { isPermissionDenial } from '../internal/permission-hint.ts'
 import { type AccessTokenClaims, decodeAccessToken } from '../jwt.ts'
 import type { FetchLike } from '../types.ts'
