@@ -6,13 +6,13 @@
 // Reads the files from AAC_CONFIG_DIR, or from the nearest folder above the working directory that holds
 // them. Set AAC_DEBUG=1 for token events and stack traces. Ctrl-C, SIGTERM or SIGHUP while a token refresh is
 // answered: the new pair is saved first, then it exits (130, 143, 129).
-import { createClient } from '@aac/core'
+import { createClient, getCurrentWorkspace } from '@aac/core'
 import { loadConfig } from '@aac/core/fs'
 import { runMain } from '@aac/core/process'
 
 await runMain(async ({ signal, logger }) => {
   const { config, storage } = await loadConfig()
   const client = createClient({ config, storage, logger })
-  const workspace = await client.get('/iam/v1/workspaces/current', { signal })
+  const workspace = await getCurrentWorkspace(client, { signal })
   console.log(JSON.stringify(workspace, null, 2))
 })

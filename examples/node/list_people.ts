@@ -1,9 +1,9 @@
-// Lists every person in the workspace: /v4 lists come in pages (limit/offset), and client.paginate walks them.
+// Lists every person in the workspace: /v4 lists come in pages (limit/offset), and listPeople walks them.
 //
 //   tsx examples/node/list_people.ts
 //
 // Reads aac_url.txt, client_id.txt and creds.json like get_workspace.ts. Set AAC_DEBUG=1 for token events.
-import { createClient } from '@aac/core'
+import { createClient, listPeople } from '@aac/core'
 import { loadConfig } from '@aac/core/fs'
 import { runMain } from '@aac/core/process'
 
@@ -11,11 +11,7 @@ await runMain(async ({ signal, logger }) => {
   const { config, storage } = await loadConfig()
   const client = createClient({ config, storage, logger })
   let count = 0
-  const people = client.paginate<{ id: number; name: string; email: string }>('/v4/people', {
-    limit: 100,
-    signal,
-  })
-  for await (const person of people) {
+  for await (const person of listPeople(client, { limit: 100, signal })) {
     console.log(`${person.id}\t${person.name}\t${person.email}`)
     count++
   }

@@ -9,6 +9,7 @@ import {
   createClient,
   createTokenManager,
   formatError,
+  getCurrentWorkspace,
   type IndexedDbArea,
   indexedDbArea,
   isAacError,
@@ -44,7 +45,7 @@ function connect(config: AacConfig, storage: TokenStorage, shared?: BridgeStorag
 
 async function loadWorkspace({ client, tokens }: Session): Promise<void> {
   setState('loading')
-  const workspace = await client.get<Record<string, unknown>>('/iam/v1/workspaces/current')
+  const workspace = await getCurrentWorkspace(client)
   // One request: the answer states its member count (`workspace_member_count`) itself.
   showWorkspace(workspace)
   showToken(tokens)

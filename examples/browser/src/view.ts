@@ -1,5 +1,5 @@
 // Rendering. Values from the API go in through textContent only, and links only for http(s) URLs.
-import { isAacError, type TokenManager } from '@aac/core'
+import { isAacError, type TokenManager, type Workspace } from '@aac/core'
 
 export type PageState = 'loading' | 'ready' | 'error' | 'needs-tokens'
 
@@ -22,21 +22,22 @@ export function showOnly(...visible: Array<(typeof PANELS)[number]>): void {
 }
 
 /**
- * The fields of `GET /iam/v1/workspaces/current` as Alteryx documents them: `workspace_tier`,
- * `workspace_member_count`, `custom_url` (snake_case) and `createdAt` (camelCase). Every one is optional: a field
- * the answer lacks leaves its row out rather than guessing.
+ * The fields of `GET /iam/v1/workspaces/current` as Alteryx documents them (see {@link Workspace}):
+ * `workspace_tier`, `workspace_member_count`, `custom_url` (snake_case) and `createdAt` (camelCase). Every one
+ * is optional: a field the answer lacks leaves its row out rather than guessing. Values are still checked, so
+ * an answer that strays from the documented types shows less, never breaks the page.
  */
-export function showWorkspace(workspace: Record<string, unknown>): void {
-  byId('workspace-name').textContent = text(workspace['name']) ?? '(unnamed workspace)'
-  fact('workspace-tier', text(workspace['workspace_tier']))
-  const members = workspace['workspace_member_count']
+export function showWorkspace(workspace: Workspace): void {
+  byId('workspace-name').textContent = text(workspace.name) ?? '(unnamed workspace)'
+  fact('workspace-tier', text(workspace.workspace_tier))
+  const members = workspace.workspace_member_count
   fact(
     'workspace-members',
     typeof members === 'number' && Number.isFinite(members) ? members.toLocaleString() : undefined,
   )
-  const host = text(workspace['custom_url'])
+  const host = text(workspace.custom_url)
   fact('workspace-url', host ? link(/^https?:\/\//.test(host) ? host : `https://${host}`, host) : undefined)
-  const created = text(workspace['createdAt'])
+  const created = text(workspace.createdAt)
   const date = created ? new Date(created) : undefined
   const shown =
     date && !Number.isNaN(date.getTime())
