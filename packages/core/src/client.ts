@@ -44,16 +44,19 @@ export interface ClientBaseOptions {
   /** The parsed aac_url.txt / client_id.txt. */
   config: AacConfig
   /** Injected fetch (a proxy-aware one, a test double); else the global fetch, looked up at each call. */
-  fetch?: FetchLike
+  fetch?: FetchLike | undefined
   /** Your app, put before ours in the User-Agent: `my-app/1.2`. */
-  userAgent?: string
-  /** Per attempt, in ms (default 30 s). 0 or Infinity: no timeout. */
-  timeoutMs?: number
-  retry?: RetryOptions
+  userAgent?: string | undefined
+  /**
+   * Per attempt, in ms. 0 or Infinity: no timeout.
+   * @default 30000
+   */
+  timeoutMs?: number | undefined
+  retry?: RetryOptions | undefined
   /** Receives a line per retry and per token renewal: method, path, status, wait. Never headers or tokens. */
-  logger?: Logger
+  logger?: Logger | undefined
   /** Extra values to keep out of errors and logs (the token manager's `secrets`). */
-  secrets?: () => readonly string[]
+  secrets?: (() => readonly string[]) | undefined
 }
 
 export interface Client {
@@ -99,8 +102,6 @@ export function createClient(options: ClientOptions): Client {
       ...(options.fetch && { fetch: options.fetch }),
       ...(logger && { logger }),
     })
-  const tokenSecrets =
-    'secrets' in tokens && typeof tokens.secrets === 'function' ? tokens.secrets.bind(tokens) : undefined
   const ctx: ClientContext = {
     config,
     tokens,
@@ -119,7 +120,7 @@ export function createClient(options: ClientOptions): Client {
       : `${options.userAgent ? `${options.userAgent} ` : ''}${PACKAGE_NAME}/${VERSION} (${runtimeLabel()})`,
     logger,
     fetch: options.fetch,
-    secrets: () => [...(options.secrets?.() ?? []), ...(tokenSecrets?.() ?? [])],
+    secrets: () => [...(options.secrets?.() ?? []), ...(tokens.secrets?.() ?? [])],
   }
   const requestRaw = <T>(method: string, path: string, requestOptions?: RequestOptions) =>
     performRequest<T>(ctx, method, path, requestOptions)

@@ -4,9 +4,9 @@ import { redactOwnText, redactText } from './internal/redact.ts'
 
 export interface FormatErrorOptions {
   /** Append the stack trace (for `AAC_DEBUG`). */
-  stack?: boolean
+  stack?: boolean | undefined
   /** Token values to redact besides anything token-shaped. */
-  secrets?: Iterable<string>
+  secrets?: Iterable<string> | undefined
 }
 
 /**

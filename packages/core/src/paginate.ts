@@ -7,12 +7,18 @@ import { AacError } from './errors.ts'
 import type { Query, RequestOptionsWithoutBody } from './request-options.ts'
 
 export interface PaginateOptions extends RequestOptionsWithoutBody {
-  /** Items per page (default 100; `limit` in `query` or in the path works too). Some lists cap it at 1000. */
-  limit?: number
-  /** Where to start (default 0, or `offset` from `query` or the path). */
-  offset?: number
+  /**
+   * Items per page (`limit` in `query` or in the path works too). Some lists cap it at 1000.
+   * @default 100
+   */
+  limit?: number | undefined
+  /**
+   * Where to start (or `offset` from `query` or the path).
+   * @default 0
+   */
+  offset?: number | undefined
   /** Called after each page, for progress: how many items so far, and the total when the API says. */
-  onPage?: (page: PageInfo) => void
+  onPage?: ((page: PageInfo) => void) | undefined
 }
 
 export interface PageInfo {

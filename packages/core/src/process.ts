@@ -34,13 +34,14 @@ const REPEAT_WINDOW_MS = 500
 export interface StopOnSignalsOptions {
   /**
    * Longest wait, after the first signal, for a token request already sent to be answered and saved
-   * (default 50 s: the refresh budget plus its margin, the longest a holder keeps the lock).
+   * (the refresh budget plus its margin, the longest a holder keeps the lock).
+   * @default 50000
    */
-  graceMs?: number
+  graceMs?: number | undefined
   /** Where the "finishing the refresh" notice goes (default: stderr). */
-  write?: (text: string) => void
+  write?: ((text: string) => void) | undefined
   /** How to leave (default `process.exit`); for tests. */
-  exit?: (code: number) => void
+  exit?: ((code: number) => void) | undefined
 }
 
 export interface StopOnSignals {

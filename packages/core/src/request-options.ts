@@ -9,33 +9,45 @@ export type QueryValue = string | number | boolean | undefined | ReadonlyArray<s
 export type Query = Record<string, QueryValue>
 
 export interface RetryOptions {
-  /** Retries after the first attempt (default 3). */
-  retries?: number
-  /** First step of the full-jitter exponential backoff (default 500 ms). */
-  baseDelayMs?: number
-  /** Largest backoff step (default 8 s). */
-  maxDelayMs?: number
-  /** Longest wait honoured from `x-retry-after` / `Retry-After` (default 60 s). */
-  maxRetryAfterMs?: number
+  /**
+   * Retries after the first attempt.
+   * @default 3
+   */
+  retries?: number | undefined
+  /**
+   * First step of the full-jitter exponential backoff, in ms.
+   * @default 500
+   */
+  baseDelayMs?: number | undefined
+  /**
+   * Largest backoff step, in ms.
+   * @default 8000
+   */
+  maxDelayMs?: number | undefined
+  /**
+   * Longest wait honoured from `x-retry-after` / `Retry-After`, in ms.
+   * @default 60000
+   */
+  maxRetryAfterMs?: number | undefined
 }
 
 export interface RequestOptions {
-  query?: Query
+  query?: Query | undefined
   /**
    * Sent as JSON unless it is a string, Blob, ArrayBuffer (or view), URLSearchParams, FormData or
    * ReadableStream, which go as they are. A ReadableStream can be sent once only, so it disables retries.
    */
-  body?: unknown
+  body?: unknown | undefined
   /** Extra headers; they override ours, except Authorization, which is always the managed token. */
-  headers?: Record<string, string>
-  signal?: AbortSignal
+  headers?: Record<string, string> | undefined
+  signal?: AbortSignal | undefined
   /** Per attempt, in ms; overrides the client's. */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /**
    * Whether 429, 5xx, network errors and timeouts may be retried. Default: only for idempotent methods
    * (GET, HEAD, OPTIONS, PUT, DELETE). The single retry after a 401 token renewal happens either way.
    */
-  retry?: boolean
+  retry?: boolean | undefined
 }
 
 /** Options of `post`, `put` and `patch`, whose body is their second argument. */

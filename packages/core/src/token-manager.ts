@@ -34,31 +34,36 @@ export interface TokenManagerOptions {
   /** Where the pair lives and how programs sharing it take turns. */
   storage: TokenStorage
   /** Injected fetch; else the global one, looked up at call time. */
-  fetch?: FetchLike
+  fetch?: FetchLike | undefined
   /** The user's region (`us1`…), for the pages named in messages. Taken from the issuer when absent. */
   region?: string | undefined
   /** Token hosts to trust besides https `*.alteryxcloud.com` and loopback. */
-  trustedTokenHosts?: readonly string[]
+  trustedTokenHosts?: readonly string[] | undefined
   /**
    * Longest time the token requests of one rotation may take, retries included (default 40 s, see
    * `lockTiming`). It bounds how long the storage lock is held, so the store's lock wait and stale age must be
    * derived from it: `lockTiming(refreshTimeoutMs)` gives both.
+   * @default 40000
    */
-  refreshTimeoutMs?: number
+  refreshTimeoutMs?: number | undefined
   /**
    * Resends of a refresh whose request provably never reached the token service: no connection, or 429/503
    * (default 3). Nothing else is ever resent.
+   * @default 3
    */
-  refreshRetries?: number
-  /** First backoff step for those retries (default 300 ms). */
-  retryBaseDelayMs?: number
+  refreshRetries?: number | undefined
+  /**
+   * First backoff step for those retries, in ms.
+   * @default 300
+   */
+  retryBaseDelayMs?: number | undefined
   /** Names this program in the record a refresh leaves in the store (default: the script's file name). */
-  programName?: string
+  programName?: string | undefined
   /** Clock, for tests. */
-  now?: () => number
-  logger?: Logger
+  now?: (() => number) | undefined
+  logger?: Logger | undefined
   /** Sent as the User-Agent of token requests where the runtime allows it. */
-  userAgent?: string
+  userAgent?: string | undefined
 }
 
 export interface TokenState {

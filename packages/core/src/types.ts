@@ -21,6 +21,11 @@ export interface AccessTokenSource {
    * Called at most once per request, so a 401 never loops.
    */
   renewAccessToken(rejected: string, signal?: AbortSignal): Promise<string>
+  /**
+   * Every token value this source has handed out or seen, so that errors and logs can redact them by value.
+   * Optional: JWT-shaped values are redacted anyway.
+   */
+  secrets?(): readonly string[]
 }
 
 /** A `fetch`-compatible function (the global one, or one you inject: a proxy-aware fetch, msw, a test double). */

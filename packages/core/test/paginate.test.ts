@@ -12,7 +12,7 @@ function listSource(
 ) {
   const queries: Array<Record<string, unknown>> = []
   const source: PageSource = {
-    async get<T>(path: string, request?: { query?: Record<string, unknown> }) {
+    async get<T>(path: string, request?: { query?: Record<string, unknown> | undefined }) {
       const query: Record<string, unknown> = { path, ...request?.query }
       queries.push(query)
       // A server may cap the page size below the limit asked for, without saying so.
