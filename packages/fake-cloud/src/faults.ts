@@ -7,10 +7,8 @@ import type { Fault } from './types.ts'
 /** The `iss` an `untrusted-iss` fault puts in the access token when it names none. */
 export const UNTRUSTED_ISSUER_DEFAULT = 'https://login.evil.example/as'
 
-const KINDS = [
-  'status',
-  'delay',
-  'unauthorized',
+/** Faults that apply only at the token endpoint: a `path`, if any, can only be the token endpoint's. */
+const TOKEN_ONLY_KINDS = [
   'drop-after-rotate',
   'late-after-rotate',
   'same-access-token',
@@ -18,18 +16,13 @@ const KINDS = [
   'untrusted-iss',
   'redirect',
 ] as const satisfies ReadonlyArray<Fault['kind']>
+const TOKEN_ONLY = new Set<string>(TOKEN_ONLY_KINDS)
+
+const KINDS = ['status', 'delay', 'unauthorized', ...TOKEN_ONLY_KINDS] as const satisfies ReadonlyArray<
+  Fault['kind']
+>
 
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308]
-
-/** Faults that apply only at the token endpoint: a `path`, if any, can only be the token endpoint's. */
-const TOKEN_ONLY = new Set<string>([
-  'drop-after-rotate',
-  'late-after-rotate',
-  'same-access-token',
-  'expired-access-token',
-  'untrusted-iss',
-  'redirect',
-])
 
 interface Queued {
   fault: Fault

@@ -37,13 +37,14 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 
-interface Problem {
+/** One error of a cause chain: its code, if it has one, and its message. */
+export interface Problem {
   code: string | undefined
   message: string
 }
 
 /** The error and its causes (and an AggregateError's errors), outermost first, cycle-safe. */
-function chain(error: unknown): Problem[] {
+export function chain(error: unknown): Problem[] {
   const out: Problem[] = []
   const seen = new Set<unknown>()
   const queue: unknown[] = [error]

@@ -12,7 +12,7 @@
 
 import { isStandardOAuthError } from '../creds-error-body.ts'
 import { isAacError } from '../errors.ts'
-import { findTlsProblem } from '../http/fetch-failure.ts'
+import { chain, findTlsProblem } from '../http/fetch-failure.ts'
 import { isPermissionDenial } from '../internal/permission-hint.ts'
 import { type AccessTokenClaims, decodeAccessToken } from '../jwt.ts'
 import type { FetchLike } from '../types.ts'
@@ -97,7 +97,7 @@ export function fetchFailureDelivery(error: unknown, deadlineFired: boolean): De
   }
   // Deno without --allow-net refuses before connecting; a TLS handshake fails before the request is written.
   if (isPermissionDenial(error) || findTlsProblem(error)) return 'not-sent'
-  for (const problem of causes(error)) {
+  for (const problem of chain(error)) {
     if (problem.code !== undefined && NOT_CONNECTED_CODES.has(problem.code)) return 'not-sent'
     if (NOT_CONNECTED_MESSAGE.test(problem.message)) return 'not-sent'
   }
@@ -237,30 +237,4 @@ function originOf(url: string): string {
   } catch {
     return 'an address that is not a URL'
   }
-}
-
-interface Problem {
-  code: string | undefined
-  message: string
-}
-
-/** The error and its causes, outermost first (bounded, cycle-safe). */
-function causes(error: unknown): Problem[] {
-  const out: Problem[] = []
-  const seen = new Set<unknown>()
-  for (let current = error; current !== undefined && current !== null && out.length < 8; ) {
-    if (seen.has(current)) break
-    seen.add(current)
-    if (typeof current !== 'object') {
-      out.push({ code: undefined, message: String(current) })
-      break
-    }
-    const record = current as { code?: unknown; message?: unknown; cause?: unknown }
-    out.push({
-      code: typeof record.code === 'string' ? record.code : undefined,
-      message: typeof record.message === 'string' ? record.message : '',
-    })
-    current = record.cause
-  }
-  return out
 }
