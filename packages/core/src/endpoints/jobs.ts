@@ -5,8 +5,7 @@
 
 import type { Client } from '../client.ts'
 import { AacError, type AacErrorOptions, TimeoutError } from '../errors.ts'
-import { anySignal } from '../internal/signals.ts'
-import { sleep } from '../internal/sleep.ts'
+import { anySignal, sleep } from '../internal/abort.ts'
 
 /** Statuses the API reports; others may appear and are treated as "still running". */
 export type JobStatus = 'Created' | 'Pending' | 'Queued' | 'InProgress' | 'Complete' | 'Failed' | 'Canceled'
@@ -15,19 +14,26 @@ export type JobStatus = 'Created' | 'Pending' | 'Queued' | 'InProgress' | 'Compl
 export type JobInput = { wrangledDatasetId: number; [field: string]: unknown } | Record<string, unknown>
 
 export interface RunJobOptions {
-  /** Pause between status polls (default 5 s). */
-  pollIntervalMs?: number
   /**
-   * Give up waiting after this long, with a `TIMEOUT` TimeoutError naming the job (default 1 hour; 0 or
-   * Infinity: wait as long as it takes). The job itself keeps running unless `cancelOnStop` is set.
+   * Pause between status polls, in ms.
+   * @default 5000
    */
-  timeoutMs?: number
+  pollIntervalMs?: number | undefined
+  /**
+   * Give up waiting after this long, in ms, with a `TIMEOUT` TimeoutError naming the job (0 or Infinity: wait
+   * as long as it takes). The job itself keeps running unless `cancelOnStop` is set.
+   * @default 3600000 (1 hour)
+   */
+  timeoutMs?: number | undefined
   /** Stops waiting; runJob rejects with the signal's reason (or an `ABORTED` TimeoutError naming the job). */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** Called once the job is created (`status` undefined, `polls` 0), then after every poll. */
-  onProgress?: (progress: JobProgress) => void
-  /** Also cancel the job on Alteryx Cloud when the wait times out or is aborted (default false). */
-  cancelOnStop?: boolean
+  onProgress?: ((progress: JobProgress) => void) | undefined
+  /**
+   * Also cancel the job on Alteryx Cloud when the wait times out or is aborted.
+   * @default false
+   */
+  cancelOnStop?: boolean | undefined
 }
 
 export interface JobProgress {

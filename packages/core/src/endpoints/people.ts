@@ -1,9 +1,11 @@
 /**
- * People: `GET /v4/people/current` and the `/v4/people` list, on the direct host (`https://<region>.alteryxcloud.com`).
+ * People: `GET /v4/people/current` and the `/v4/people` list, on the direct host
+ * (`https://<region>.alteryxcloud.com`).
  */
 
-import type { Client, RequestOptionsWithoutBody } from '../client.ts'
+import type { Client } from '../client.ts'
 import { type PaginateOptions, paginate } from '../paginate.ts'
+import type { RequestOptionsWithoutBody } from '../request-options.ts'
 import { CHECK_API_URL, jsonObject } from './answer.ts'
 
 const PEOPLE = '/v4/people'

@@ -2,7 +2,8 @@
  * The current workspace: `GET /iam/v1/workspaces/current` on the gateway host, the API's seed call.
  */
 
-import type { Client, RequestOptionsWithoutBody } from '../client.ts'
+import type { Client } from '../client.ts'
+import type { RequestOptionsWithoutBody } from '../request-options.ts'
 import { CHECK_API_URL, jsonObject } from './answer.ts'
 
 const CURRENT_WORKSPACE = '/iam/v1/workspaces/current'
