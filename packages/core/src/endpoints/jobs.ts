@@ -7,12 +7,29 @@ import type { Client } from '../client.ts'
 import { AacError, type AacErrorOptions, TimeoutError } from '../errors.ts'
 import { anySignal, sleep } from '../internal/abort.ts'
 
-/** Statuses the API reports; others may appear and are treated as "still running". */
+/**
+ * Statuses the API reports; others may appear and are treated as "still running".
+ *
+ * @example
+ * const running = (status: JobStatus | undefined) => status !== 'Complete' && status !== 'Failed'
+ */
 export type JobStatus = 'Created' | 'Pending' | 'Queued' | 'InProgress' | 'Complete' | 'Failed' | 'Canceled'
 
-/** `{ wrangledDatasetId }` (other fields go into the body as they are), or the whole body of POST /v4/jobGroups. */
+/**
+ * `{ wrangledDatasetId }` (other fields go into the body as they are), or the whole body of POST /v4/jobGroups.
+ *
+ * @example
+ * const byId: JobInput = { wrangledDatasetId: 28629 }
+ * const whole: JobInput = { wrangledDataset: { id: 28629 }, overrides: { execution: 'photon' } }
+ */
 export type JobInput = { wrangledDatasetId: number; [field: string]: unknown } | Record<string, unknown>
 
+/**
+ * How {@link runJob} waits.
+ *
+ * @example
+ * const options: RunJobOptions = { pollIntervalMs: 10_000, timeoutMs: 30 * 60_000, cancelOnStop: true, signal }
+ */
 export interface RunJobOptions {
   /**
    * Pause between status polls, in ms.
@@ -36,6 +53,13 @@ export interface RunJobOptions {
   cancelOnStop?: boolean | undefined
 }
 
+/**
+ * What {@link RunJobOptions.onProgress} is told after the job is created and after every poll.
+ *
+ * @example
+ * const onProgress = ({ jobId, status, elapsedMs }: JobProgress) =>
+ *   console.error(`job ${jobId}: ${status ?? 'created'} after ${Math.round(elapsedMs / 1000)} s`)
+ */
 export interface JobProgress {
   /** The job group id. */
   jobId: number
@@ -45,6 +69,13 @@ export interface JobProgress {
   elapsedMs: number
 }
 
+/**
+ * A job that completed, as {@link runJob} resolves it.
+ *
+ * @example
+ * const { jobId, polls, started } = await runJob(client, { wrangledDatasetId: 28629 })
+ * console.log(`job ${jobId} completed after ${polls} polls; session ${String(started['sessionId'])}`)
+ */
 export interface JobResult {
   jobId: number
   status: 'Complete'
@@ -54,7 +85,17 @@ export interface JobResult {
   started: Record<string, unknown>
 }
 
-/** A job that ended Failed (`JOB_FAILED`) or Canceled (`JOB_CANCELED`). */
+/**
+ * A job that ended Failed (`JOB_FAILED`) or Canceled (`JOB_CANCELED`).
+ *
+ * @example
+ * try {
+ *   await runJob(client, { wrangledDatasetId: 28629 })
+ * } catch (error) {
+ *   if (error instanceof JobError) console.error(`job ${error.jobId} ended ${error.status}`)
+ *   else throw error
+ * }
+ */
 export class JobError extends AacError {
   override readonly name = 'JobError'
   readonly jobId: number
