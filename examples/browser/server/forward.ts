@@ -2,6 +2,7 @@
 // server. It forwards to the configured hosts and trusted token endpoints only: it is not an open proxy.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AacConfig, type StoredTokens, tokenEndpoint } from '@aac/core'
+import { writablePair } from '@aac/core/storage/pair-codec'
 import { PROXY_ERROR_HEADER } from '../src/protocol.ts'
 
 /** Where the page may send requests through the dev server. */
@@ -146,23 +147,20 @@ export async function forward(
   res.end(bytes)
 }
 
-/** The new pair in a token endpoint's answer, if it holds one (no pair, nothing was lost). */
+/**
+ * The new pair in a token endpoint's answer, if it holds one a store would write (no pair, nothing was lost):
+ * the pair codec's rule, the same as creds.json's.
+ */
 function tokenResponse(bytes: Buffer): StoredTokens | undefined {
+  let data: unknown
   try {
-    const data = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>
-    const { access_token: accessToken, refresh_token: refreshToken } = data
-    if (
-      typeof accessToken === 'string' &&
-      accessToken.trim() &&
-      typeof refreshToken === 'string' &&
-      refreshToken.trim()
-    ) {
-      return { accessToken, refreshToken }
-    }
+    data = JSON.parse(bytes.toString('utf8'))
   } catch {
     // Not JSON: not a token response.
+    return undefined
   }
-  return undefined
+  const pair = writablePair(data)
+  return pair && { accessToken: pair.accessToken, refreshToken: pair.refreshToken }
 }
 
 export function refuse(res: ServerResponse, target: URL | undefined, method: string, allowed: Allowed): void {

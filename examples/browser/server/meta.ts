@@ -4,12 +4,12 @@
 // ever helps, and the pair beside it is fine), and nothing that could be a token, or a large value, is passed
 // on to creds.json, which Alteryx's own scripts and people read.
 import { isTokenShaped, type PairMeta, type RefreshRecord } from '@aac/core'
+import { decodeMeta } from '@aac/core/storage/pair-codec'
 
 export type { PairMeta }
 
 /** A clock further off than this is not a clock offset. */
 const MAX_CLOCK_OFFSET_MS = 366 * 24 * 60 * 60 * 1000
-const STATES: ReadonlySet<string> = new Set(['sent', 'uncertain', 'spent'])
 /** The token manager's token id: the first 16 hex digits of a SHA-256 (a little room either way). */
 const TOKEN_ID = /^[0-9a-f]{8,32}$/
 /** An ISO 8601 time as `Date.prototype.toISOString` writes it (extended years and offsets allowed). */
@@ -19,23 +19,23 @@ const ISO_TIME = /^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d
 const MAX_CHARS = { program: 120, host: 253, detail: 300 } as const
 
 /**
- * The well-formed part of `value` as {@link PairMeta}, or undefined when nothing is left: fields of the wrong
- * type, size or shape are dropped (a refresh record whose `at`, `program`, `state` or `tokenId` is bad is
- * dropped whole, as the stores do), and so is any text that looks like a token or contains a piece of one of
- * `tokens`.
+ * The well-formed part of `value` as {@link PairMeta}, or undefined when nothing is left. The shape is the pair
+ * codec's (as every store keeps it: fields of the wrong type dropped, a refresh record with a bad `at`,
+ * `program`, `state` or `tokenId` dropped whole); on top of it, what a page is not trusted with: an `at` that is
+ * no ISO time, a token id of another form, a clock offset of more than a year, and any text that is too long,
+ * holds control characters, looks like a token or contains a piece of one of `tokens` (dropped too, the record
+ * whole when it is its `program`).
  *
  * @example
  * pairMetaOf({ clockOffsetMs: 1500, extra: 'x' }, pair) // { clockOffsetMs: 1500 }
  * pairMetaOf({ refresh: { ...record, detail: 'eyJhbGciOi…' } }, pair) // the record without its detail
  */
 export function pairMetaOf(value: unknown, tokens: readonly string[] = []): PairMeta | undefined {
-  if (!isObject(value)) return undefined
-  const offset = value['clockOffsetMs']
-  const clockOffsetMs =
-    typeof offset === 'number' && Number.isFinite(offset) && Math.abs(offset) <= MAX_CLOCK_OFFSET_MS
-      ? offset
-      : undefined
-  const refresh = recordOf(value['refresh'], tokens)
+  const meta = decodeMeta(value, 'wire')
+  if (!meta) return undefined
+  const offset = meta.clockOffsetMs
+  const clockOffsetMs = offset !== undefined && Math.abs(offset) <= MAX_CLOCK_OFFSET_MS ? offset : undefined
+  const refresh = meta.refresh && recordOf(meta.refresh, tokens)
   if (clockOffsetMs === undefined && refresh === undefined) return undefined
   return {
     ...(clockOffsetMs !== undefined && { clockOffsetMs }),
@@ -43,23 +43,21 @@ export function pairMetaOf(value: unknown, tokens: readonly string[] = []): Pair
   }
 }
 
-function recordOf(value: unknown, tokens: readonly string[]): RefreshRecord | undefined {
-  if (!isObject(value)) return undefined
-  const { at, program, pid, host, state, detail, tokenId } = value
+function recordOf(record: RefreshRecord, tokens: readonly string[]): RefreshRecord | undefined {
+  const { at, program, pid, host, state, detail, tokenId } = record
   const text = (field: unknown, max: number) => safeText(field, max, tokens)
-  if (typeof at !== 'string' || !ISO_TIME.test(at) || Number.isNaN(Date.parse(at))) return undefined
+  if (!ISO_TIME.test(at) || Number.isNaN(Date.parse(at))) return undefined
   const name = text(program, MAX_CHARS.program)
   if (name === undefined) return undefined
-  if (typeof state !== 'string' || !STATES.has(state)) return undefined
-  if (typeof tokenId !== 'string' || !TOKEN_ID.test(tokenId)) return undefined
+  if (!TOKEN_ID.test(tokenId)) return undefined
   const hostName = text(host, MAX_CHARS.host)
   const reason = text(detail, MAX_CHARS.detail)
   return {
     at,
     program: name,
-    ...(typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 && { pid }),
+    ...(pid !== undefined && pid > 0 && { pid }),
     ...(hostName !== undefined && { host: hostName }),
-    state: state as RefreshRecord['state'],
+    state,
     ...(reason !== undefined && { detail: reason }),
     tokenId,
   }
@@ -77,8 +75,4 @@ function safeText(value: unknown, max: number, tokens: readonly string[]): strin
     if (token.length >= 12 && value.includes(token.slice(-12))) return undefined
   }
   return value
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -27,6 +27,7 @@ import process from 'node:process'
 import { AacError, formatError, isAacError, isLoopbackHost, StorageError, type StoredTokens } from '@aac/core'
 import { type FileTokenStorage, fileStorage, LOCK_DEFAULTS } from '@aac/core/fs'
 import { debugRequested } from '@aac/core/process'
+import { refusedWrite, writablePair } from '@aac/core/storage/pair-codec'
 import type { Logger, Plugin } from 'vite'
 import { BRIDGE_HEADER, BRIDGE_KEY_META, BRIDGE_PREFIX, LOCK_HEADER } from '../src/protocol.ts'
 import { type Allowed, classify, forward, proxyError, proxyTarget, readBody, refuse } from './forward.ts'
@@ -390,12 +391,9 @@ function bridgeError(message: string): AacError {
   return new AacError('HTTP_ERROR', message)
 }
 
+/** The store's own refusal (the pair codec's), before anything is written. */
 function emptyTokens(storage: FileTokenStorage): StorageError {
-  return new StorageError(
-    'STORAGE_ERROR',
-    `Refusing to store an empty or non-string token; ${storage.location} was left unchanged.`,
-    { location: storage.location },
-  )
+  return refusedWrite(storage.location)
 }
 
 function notFound(method: string, path: string) {
@@ -403,16 +401,15 @@ function notFound(method: string, path: string) {
 }
 
 /**
- * The pair the page sent, with its meta when that is well-formed (see meta.ts): a malformed meta is dropped,
- * never a reason to lose the pair.
+ * The pair the page sent (StoredTokens as JSON), if a store may write it (the pair codec's rule), with its meta
+ * when that is well-formed and token-free (see meta.ts): a malformed meta is dropped, never a reason to lose the
+ * pair.
  */
 function tokensOf(input: Record<string, unknown>): StoredTokens | undefined {
-  const tokens = input['tokens'] as Record<string, unknown> | undefined
-  const accessToken = tokens?.['accessToken']
-  const refreshToken = tokens?.['refreshToken']
-  const isToken = (value: unknown): value is string => typeof value === 'string' && value.trim() !== ''
-  if (!isToken(accessToken) || !isToken(refreshToken)) return undefined
-  const meta = pairMetaOf(tokens?.['meta'], [accessToken, refreshToken])
+  const pair = writablePair(input['tokens'], 'wire')
+  if (!pair) return undefined
+  const { accessToken, refreshToken } = pair
+  const meta = pairMetaOf(pair.meta, [accessToken, refreshToken])
   return { accessToken, refreshToken, ...(meta && { meta }) }
 }
 

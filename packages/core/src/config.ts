@@ -3,13 +3,16 @@
  * from disk lives in `./fs.ts`. Each bad input gets its own message that names the file and the fix.
  */
 
-import { isTokenErrorBody, tokenErrorBodyMessage } from './creds-error-body.ts'
 import { ConfigError } from './errors.ts'
 import { isTokenShaped } from './internal/redact.ts'
-import { decodeAccessToken } from './jwt.ts'
-import { apiProjectsPage, apiTokensPage, isLoopbackHost, regionOfHost } from './regions.ts'
+import { cleanText, firstNonHeaderCharacter } from './pasted-text.ts'
+import { apiProjectsPage, isLoopbackHost, regionOfHost } from './regions.ts'
+import { parsePairText } from './storage/pair-codec.ts'
 import type { StoredTokens } from './storage/types.ts'
 import type { AacConfig } from './types.ts'
+
+export { cleanText, firstNonHeaderCharacter } from './pasted-text.ts'
+export { assertAccessTokenClaims } from './storage/pair-codec.ts'
 
 /** The names used in messages; pass full paths so the user knows which copy is meant. */
 export interface ConfigFileNames {
@@ -25,13 +28,6 @@ export const DEFAULT_FILE_NAMES: ConfigFileNames = {
 }
 
 const EXAMPLE_URL = 'https://api.us1.alteryxcloud.com'
-const PLACEHOLDER_ACCESS = 'Your access token here'
-const PLACEHOLDER_REFRESH = 'Your refresh token here'
-
-/** Strips a BOM and surrounding whitespace (CRLF, trailing newline, spaces). */
-export function cleanText(text: string): string {
-  return text.replace(/^\uFEFF/, '').trim()
-}
 
 /** `scheme://user:password@` or `user:password@` before the host: never quoted back. */
 const USERINFO = /^(?:[a-z][a-z\d+.-]*:\/\/)?[^/?#\s]*@/i
@@ -222,135 +218,16 @@ export function parseProjectId(text: string, file = DEFAULT_FILE_NAMES.clientId,
 const JWT_LIKE = /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/
 
 /**
- * The first character that an HTTP header value cannot hold here (anything but visible ASCII, `!` to `~`), with
- * its 1-based position among the value's characters and a name for a person.
- */
-export function firstNonHeaderCharacter(
-  value: string,
-): { position: number; length: number; name: string } | undefined {
-  const chars = [...value]
-  const index = chars.findIndex((char) => !/^[\x21-\x7e]$/.test(char))
-  if (index < 0) return undefined
-  return { position: index + 1, length: chars.length, name: characterName(chars[index]!) }
-}
-
-const CHARACTER_NAMES: Record<string, string> = {
-  ' ': 'a space',
-  '\t': 'a tab',
-  '\n': 'a line break',
-  '\r': 'a line break',
-  '\u00a0': 'a no-break space (U+00A0)',
-  '\u200b': 'a zero-width space (U+200B)',
-  '\u200c': 'a zero-width non-joiner (U+200C)',
-  '\u200d': 'a zero-width joiner (U+200D)',
-  '\u2060': 'a word joiner (U+2060)',
-  '\ufeff': 'a byte order mark (U+FEFF)',
-  '\u2018': 'a curly quote (U+2018)',
-  '\u2019': 'a curly quote (U+2019)',
-  '\u201c': 'a curly quote (U+201C)',
-  '\u201d': 'a curly quote (U+201D)',
-  '\u2010': 'a typographic hyphen (U+2010)',
-  '\u2011': 'a non-breaking hyphen (U+2011)',
-  '\u2013': 'an en dash (U+2013)',
-  '\u2014': 'an em dash (U+2014)',
-  '\u2026': 'an ellipsis character (U+2026)',
-}
-
-function characterName(char: string): string {
-  const named = CHARACTER_NAMES[char]
-  if (named) return named
-  const code = char.codePointAt(0)!
-  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
-  if (code < 0x20 || (code >= 0x7f && code < 0xa0)) return `a control character (${hex})`
-  if (/^[\p{L}\p{N}\p{P}\p{S}]$/u.test(char)) return `a non-ASCII character, "${char}" (${hex})`
-  return `an invisible or non-ASCII character (${hex})`
-}
-
-/**
- * Parses creds.json and checks the access token's claims. Never quotes a token in a message.
+ * Parses creds.json and checks the access token's claims. Never quotes a token in a message. The checks and
+ * messages are the token-pair codec's (`storage/pair-codec.ts`), which the stores use too: the same bad file is
+ * the same ConfigError here, through `loadConfig` and through `fileStorage().read()` (which leaves the claims
+ * to the token manager).
  *
  * @example
  * const tokens = parseCreds(await readFile('creds.json', 'utf8'))
  */
 export function parseCreds(text: string, file = DEFAULT_FILE_NAMES.creds, region?: string): StoredTokens {
-  const shape = 'it must look like {"access_token": "...", "refresh_token": "..."}'
-  const generate = `generate a token pair at ${apiTokensPage(region)} ("+ Generate") and paste both tokens into ${file}`
-  const value = cleanText(text)
-  if (value === '') throw new ConfigError('CONFIG_INVALID', file, `${file} is empty: ${generate}; ${shape}.`)
-  let data: unknown
-  try {
-    data = JSON.parse(value)
-  } catch {
-    // The parser's own message can quote the file's content, and so a token: say where, not what.
-    throw new ConfigError('CONFIG_INVALID', file, `${file} is not valid JSON: ${shape}.`)
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new ConfigError('CONFIG_INVALID', file, `${file} does not hold a JSON object: ${shape}.`)
-  }
-  const record = data as Record<string, unknown>
-  // What a failed refresh leaves behind in programs that save whatever the token endpoint answers.
-  if (isTokenErrorBody(record)) {
-    throw new ConfigError('CONFIG_INVALID', file, tokenErrorBodyMessage(file, record, region))
-  }
-  const access = record['access_token']
-  const refresh = record['refresh_token']
-  if (access === PLACEHOLDER_ACCESS || refresh === PLACEHOLDER_REFRESH) {
-    throw new ConfigError('CONFIG_INVALID', file, `${file} still holds the placeholder tokens: ${generate}.`)
-  }
-  for (const [key, token] of [
-    ['access_token', access],
-    ['refresh_token', refresh],
-  ] as const) {
-    if (typeof token !== 'string' || token.trim() === '') {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        file,
-        `${file} has no "${key}"${token === undefined ? '' : ' string'}: ${generate}; ${shape}.`,
-      )
-    }
-    // A stray character from a copy (a no-break space, a zero-width space, a line break inside): the access
-    // token would fail as a header (and look like a network error), the refresh token as invalid_grant (and
-    // look like a lost chain). Say where it is, never what the token is.
-    const bad = firstNonHeaderCharacter(token.trim())
-    if (bad) {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        file,
-        `The ${key} in ${file} holds ${bad.name} at character ${bad.position} of ${bad.length}: tokens hold only letters, digits and punctuation, so it was changed when copied. Delete that character, or copy the ${key === 'access_token' ? 'access token' : 'refresh token'} again from ${apiTokensPage(region)} (or generate a new pair there).`,
-      )
-    }
-  }
-  const accessToken = (access as string).trim()
-  const refreshToken = (refresh as string).trim()
-  assertAccessTokenClaims(accessToken, file, region)
-  return { accessToken, refreshToken }
-}
-
-/** Throws a ConfigError naming `file` when the access token lacks what the refresh needs. */
-export function assertAccessTokenClaims(accessToken: string, file: string, region?: string): void {
-  const decoded = decodeAccessToken(accessToken)
-  if (decoded.ok) return
-  const copy = `copy the whole access token again from ${apiTokensPage(region)}, or generate a new pair there`
-  switch (decoded.problem.kind) {
-    case 'not-jwt':
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        file,
-        `The access_token in ${file} is not a JWT (three parts separated by dots, starting "eyJ"): ${copy}.`,
-      )
-    case 'payload-not-json':
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        file,
-        `The access_token in ${file} does not decode: its middle part is not base64url-encoded JSON. It may be cut short or altered: ${copy}.`,
-      )
-    case 'missing-claims':
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        file,
-        `The access_token in ${file} lacks the ${decoded.problem.claims.join(', ')} claim${decoded.problem.claims.length > 1 ? 's' : ''} needed to refresh it: it is not an Alteryx Cloud access token. ${capitalize(copy)}.`,
-      )
-  }
+  return parsePairText(text, { where: file, region, claims: true })
 }
 
 /** The three files' text, as read from disk or given in code. */
@@ -383,8 +260,4 @@ export function parseConfig(
 function quote(value: string): string {
   if (isTokenShaped(value)) return 'its text is not shown: it looks like a token'
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
 }

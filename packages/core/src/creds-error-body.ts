@@ -21,21 +21,26 @@ export function isTokenErrorBody(record: Record<string, unknown>): boolean {
 }
 
 /**
- * The message for {@link isTokenErrorBody}: what happened, that the chain is lost, and where to get a new pair.
- * Quotes only the OAuth error code, and only when it is one of the codes the standard defines.
+ * The message for {@link isTokenErrorBody}: what happened, that the chain is lost, and where to get a new pair
+ * (`fix`, when given, says how to put it in place instead of pasting it into `file`). Quotes only the OAuth error
+ * code, and only when it is one of the codes the standard defines.
  */
 export function tokenErrorBodyMessage(
   file: string,
   record: Record<string, unknown>,
   region: string | undefined,
+  fix?: string,
 ): string {
   const code = record['error']
   const named = isStandardOAuthError(code) ? ` ("error": "${code}")` : ''
+  const instead =
+    fix === undefined
+      ? `Generate a new pair at ${apiTokensPage(region)} ("+ Generate") and paste both tokens into ${file} as {"access_token": "...", "refresh_token": "..."}.`
+      : `${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`
   return (
     `${file} holds a token endpoint's error answer${named} instead of a token pair: a program that saves ` +
     'whatever the token endpoint answers (such as Alteryx’s own example scripts) wrote it over the pair after a ' +
-    `failed refresh, so the refresh token it held is lost. Generate a new pair at ${apiTokensPage(region)} ` +
-    `("+ Generate") and paste both tokens into ${file} as {"access_token": "...", "refresh_token": "..."}.`
+    `failed refresh, so the refresh token it held is lost. ${instead}`
   )
 }
 

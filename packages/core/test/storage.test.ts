@@ -188,14 +188,15 @@ describe('fileStorage', () => {
     expect(await fileStorage({ path: creds }).read()).toEqual({ accessToken: 'a', refreshToken: 'r' })
   })
 
-  it('reports a missing or empty field without moving the file', async () => {
+  it('reports a missing or empty field without moving the file, as loadConfig does', async () => {
     const content = '{"access_token": "", "note": "SECRET-VALUE"}'
     await writeFile(creds, content)
     const error = await fileStorage({ path: creds })
       .read()
       .catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(StorageError)
-    expect(error).toMatchObject({ code: 'STORAGE_ERROR', location: creds })
+    // The user's file to fix, the same error as through loadConfig (see storage-codec.test.ts): exit 3, not 6.
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', file: creds })
     expect((error as Error).message).toContain('empty "access_token"')
     expect((error as Error).message).toContain('no "refresh_token"')
     expect((error as Error).message).not.toContain('SECRET')

@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto'
 import { lstat, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
-import { isTokenErrorBody, tokenErrorBodyMessage } from '../creds-error-body.ts'
-import { ConfigError, StorageError } from '../errors.ts'
+import { StorageError } from '../errors.ts'
 import { sleep } from '../internal/sleep.ts'
 import { decodeAccessToken } from '../jwt.ts'
 import { LOCK_TIMING } from '../lock-timing.ts'
-import { META_KEY, metaFromJson, metaToJson } from '../storage/meta-json.ts'
+import {
+  assertWritable,
+  decodePair,
+  decodePairText,
+  encodePair,
+  encodePairText,
+  PAIR_SHAPE,
+  pairConfigError,
+} from '../storage/pair-codec.ts'
 import type { StoredTokens, TokenStorage, WithLockOptions } from '../storage/types.ts'
 import { writeFileAtomic } from './atomic-write.ts'
 import { errorCode } from './error-code.ts'
@@ -60,7 +67,6 @@ export interface FileTokenStorage extends TokenStorage {
 
 /** A file that fails to parse may be mid-write by a program writing in place (Alteryx's Python example). */
 const PARSE_RETRY_DELAYS_MS = [25, 75, 150]
-const PAIR_SHAPE = '{"access_token": "...", "refresh_token": "..."}'
 const HOW_TO_GET_TOKENS =
   'generate a new pair in Alteryx Cloud under User Preferences > OAuth 2.0 API Tokens (+ Generate)'
 
@@ -189,8 +195,12 @@ export async function credsLockPath(credsPath: string): Promise<string> {
  * carry away a good file that a writer has just put in place. Outside the lock the StorageError is thrown and
  * the file left alone; a caller that then reads again inside `withLock` gets the file moved aside and a
  * StorageError naming both paths. (The token manager does so: a StorageError from its lock-free read sends it
- * on to its locked re-read.) A creds.json holding the token endpoint's error answer instead of a pair is a
- * ConfigError saying that the chain is lost and where to get a new pair.
+ * on to its locked re-read.)
+ *
+ * A file that parses but holds no usable pair (a missing or empty token, the placeholders, the token endpoint's
+ * error answer, a character a copy added) is the user's to fix: the pair codec's ConfigError naming the file,
+ * the very error `loadConfig` gives for it, and the file is left alone. So is an empty file (after the retries:
+ * an in-place writer truncates first): there is nothing in it to move aside.
  */
 async function readTokens(
   path: string,
@@ -212,88 +222,33 @@ async function readTokens(
         },
       )
     }
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch {
-      const delay = PARSE_RETRY_DELAYS_MS[attempt]
-      if (delay !== undefined) {
-        await sleep(delay)
-        continue
-      }
-      if (!mayMoveAside) {
-        throw new StorageError(
-          'STORAGE_ERROR',
-          `${path} is not valid JSON (another program may have been interrupted while writing it). ` +
-            `Put a valid ${PAIR_SHAPE} pair in it, or ${HOW_TO_GET_TOKENS}.`,
-          { location: path },
-        )
-      }
-      const aside = await moveAside(path)
+    const read = decodePairText(text, { where: path, region })
+    if (read.ok) return { tokens: read.tokens, text }
+    const { problem } = read
+    const unparsed = problem.kind === 'not-json' || problem.kind === 'empty'
+    const delay = PARSE_RETRY_DELAYS_MS[attempt]
+    if (unparsed && delay !== undefined) {
+      await sleep(delay)
+      continue
+    }
+    if (problem.kind !== 'not-json') throw pairConfigError(problem, path)
+    if (!mayMoveAside) {
       throw new StorageError(
         'STORAGE_ERROR',
-        `${path} was not valid JSON (another program may have been interrupted while writing it); ` +
-          `it was moved to ${aside}, nothing was deleted. ` +
-          `Put a valid ${PAIR_SHAPE} pair in ${path}, or ${HOW_TO_GET_TOKENS}.`,
+        `${path} is not valid JSON (another program may have been interrupted while writing it). ` +
+          `Put a valid ${PAIR_SHAPE} pair in it, or ${HOW_TO_GET_TOKENS}.`,
         { location: path },
       )
     }
-    return { tokens: toTokens(path, value, region), text }
-  }
-}
-
-/** A parsed file with a missing or bad field is the user's to fix: name the field, leave the file alone. */
-function toTokens(path: string, value: unknown, region?: string): StoredTokens {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const aside = await moveAside(path)
     throw new StorageError(
       'STORAGE_ERROR',
-      `${path} must hold a JSON object ${PAIR_SHAPE}. Put your pair in it, or ${HOW_TO_GET_TOKENS}.`,
+      `${path} was not valid JSON (another program may have been interrupted while writing it); ` +
+        `it was moved to ${aside}, nothing was deleted. ` +
+        `Put a valid ${PAIR_SHAPE} pair in ${path}, or ${HOW_TO_GET_TOKENS}.`,
       { location: path },
     )
   }
-  const record = value as Record<string, unknown>
-  // Saved over the pair by a script that stores whatever the token endpoint answers: the chain is lost.
-  if (isTokenErrorBody(record)) {
-    throw new ConfigError('CONFIG_INVALID', path, tokenErrorBodyMessage(path, record, region))
-  }
-  const problems: string[] = []
-  const fields: Record<string, string> = {}
-  for (const key of ['access_token', 'refresh_token']) {
-    const field = record[key]
-    if (field === undefined) problems.push(`has no "${key}"`)
-    else if (typeof field !== 'string') problems.push(`has a "${key}" that is not a string`)
-    else if (field.trim() === '') problems.push(`has an empty "${key}"`)
-    else fields[key] = field.trim()
-  }
-  const accessToken = fields['access_token']
-  const refreshToken = fields['refresh_token']
-  if (accessToken === undefined || refreshToken === undefined) {
-    throw new StorageError(
-      'STORAGE_ERROR',
-      `${path} ${problems.join(' and ')}. Put both tokens in it as ${PAIR_SHAPE}, or ${HOW_TO_GET_TOKENS}.`,
-      { location: path },
-    )
-  }
-  // The file ships with "Your access token here": say so instead of sending it to the server.
-  if (isPlaceholder(accessToken) || isPlaceholder(refreshToken)) {
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      path,
-      `${path} still holds the placeholder tokens. ${capitalize(HOW_TO_GET_TOKENS)}, ` +
-        'and paste the access token and the refresh token into it.',
-    )
-  }
-  // Metadata that does not parse is ignored: it only ever helps, and the pair beside it is fine.
-  const meta = metaFromJson(record[META_KEY])
-  return { accessToken, refreshToken, ...(meta && { meta }) }
-}
-
-function isPlaceholder(value: string): boolean {
-  return /^your .* here$/i.test(value)
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 /**
@@ -323,7 +278,7 @@ const REMEMBERED_READS = 4
 
 /** Identifies a pair with its metadata, as creds.json would hold it. */
 function pairKey(tokens: StoredTokens): string {
-  return JSON.stringify(pairJson(tokens))
+  return JSON.stringify(encodePair(tokens))
 }
 
 /**
@@ -332,13 +287,7 @@ function pairKey(tokens: StoredTokens): string {
  */
 async function writeTokens(path: string, tokens: StoredTokens, exactText?: string): Promise<void> {
   // An empty token must never reach the file: it would replace a pair that still works.
-  if (!isToken(tokens.accessToken) || !isToken(tokens.refreshToken)) {
-    throw new StorageError(
-      'STORAGE_ERROR',
-      `Refusing to write an empty or non-string token to ${path}; the file was left unchanged.`,
-      { location: path },
-    )
-  }
+  assertWritable(tokens, path)
   // Before anything is written: the token manager writes a record of each refresh before it sends the refresh
   // token, so a file that cannot be rotated safely stops the refresh while the token is still unspent.
   const blocking = (await checkCredsFile(path)).filter((problem) => problem.blocksWrite)
@@ -360,25 +309,12 @@ async function writeTokens(path: string, tokens: StoredTokens, exactText?: strin
       })
     }
   }
-  // The metadata belongs to the pair it was written with: replaced wholesale, removed when there is none.
-  const existing = await existingObject(path)
-  // An error answer saved over the pair (see toTokens) is no user's data: its keys go with it.
-  const { [META_KEY]: _old, ...kept } = isTokenErrorBody(existing) ? {} : existing
-  const content = { ...kept, ...pairJson(tokens) }
+  // The user's other keys stay; the metadata and an error answer saved over the pair go (see encodePairText).
+  const content = encodePairText(tokens, await existingObject(path))
   try {
-    await writeFileAtomic(path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
+    await writeFileAtomic(path, content, { mode: 0o600 })
   } catch (error) {
     throw new StorageError('STORAGE_ERROR', await writeFailure(path, error), { cause: error, location: path })
-  }
-}
-
-/** The pair as creds.json holds it, with its metadata when there is any. */
-function pairJson(tokens: StoredTokens): Record<string, unknown> {
-  const meta = metaToJson(tokens.meta)
-  return {
-    access_token: tokens.accessToken,
-    refresh_token: tokens.refreshToken,
-    ...(meta && { [META_KEY]: meta }),
   }
 }
 
@@ -395,10 +331,6 @@ async function writeFailure(path: string, error: unknown): Promise<string> {
   }
   const why = explainWriteError(error, dir)
   return `${intro} (${why}). ${unchanged}`
-}
-
-function isToken(value: unknown): value is string {
-  return typeof value === 'string' && value.trim() !== ''
 }
 
 /** Keys a user or another tool keeps beside the pair survive our writes; an unparsable file has none. */
@@ -419,7 +351,7 @@ async function existingObject(path: string): Promise<Record<string, unknown>> {
  * The next program that reads creds.json under the lock finds the copy beside it and finishes the save.
  */
 async function saveRecovery(path: string, tokens: StoredTokens): Promise<string> {
-  const content = `${JSON.stringify(pairJson(tokens), null, 2)}\n`
+  const content = encodePairText(tokens)
   const stamp = timestamp()
   // Beside the file creds.json really is, where the next program sharing it looks (see adoptLeftover).
   const target = await resolveTarget(path).catch(() => path)
@@ -543,7 +475,8 @@ async function readLeftover(
   if (!info.isFile() || (owners && !owners.has(info.uid))) return 'skip'
   let tokens: StoredTokens | undefined
   try {
-    tokens = toTokens(file, JSON.parse(await readTextFile(file)))
+    const read = decodePair(JSON.parse(await readTextFile(file)), { where: file })
+    tokens = read.ok ? read.tokens : undefined
   } catch {
     tokens = undefined
   }

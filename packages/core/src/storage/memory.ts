@@ -1,6 +1,6 @@
 import { createMutex } from '../internal/mutex.ts'
 import { abortReason } from '../internal/sleep.ts'
-import { normalizeMeta } from './meta-json.ts'
+import { assertWritable, copyPair } from './pair-codec.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
 /**
@@ -12,15 +12,17 @@ import type { StoredTokens, TokenStorage } from './types.ts'
  * const storage = memoryStorage({ accessToken, refreshToken })
  */
 export function memoryStorage(initial?: StoredTokens): TokenStorage {
-  let current = initial && copy(initial)
+  let current = initial && copyPair(initial)
   const mutex = createMutex()
   return {
     location: 'memory',
     async read() {
-      return current && copy(current)
+      // A plain copy: what `read` returns is never a live view of what was written, nor of what was read before.
+      return current && copyPair(current)
     },
     async write(tokens) {
-      current = copy(tokens)
+      assertWritable(tokens, 'memory')
+      current = copyPair(tokens)
     },
     withLock(fn, { signal } = {}) {
       if (!signal) return mutex.run(fn)
@@ -44,10 +46,4 @@ export function memoryStorage(initial?: StoredTokens): TokenStorage {
       })
     },
   }
-}
-
-/** A plain copy: what `read` returns is never a live view of what was written, nor of what was read before. */
-function copy(tokens: StoredTokens): StoredTokens {
-  const meta = normalizeMeta(tokens.meta)
-  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, ...(meta && { meta }) }
 }

@@ -8,7 +8,7 @@ import type {
   IdbTransaction,
   IdbTransactionMode,
 } from './idb-types.ts'
-import { META_KEY, metaFromJson, metaToJson } from './meta-json.ts'
+import { assertWritable, decodePairText, encodePair, PAIR_SHAPE } from './pair-codec.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
 /**
@@ -69,8 +69,6 @@ export interface IndexedDbArea extends WebStorageArea {
   delete(key: string): Promise<void>
 }
 
-const PAIR_SHAPE = '{"access_token": "...", "refresh_token": "..."}'
-
 /**
  * Keeps the pair in IndexedDB and serializes refreshes across tabs with Web Locks, so several tabs of one app
  * spend each single-use refresh token once between them: the token manager re-reads the store after taking the
@@ -122,19 +120,8 @@ export function webStorage(options: WebStorageOptions = {}): TokenStorage {
       return parsePair(text, location)
     },
     async write(tokens) {
-      if (!isToken(tokens.accessToken) || !isToken(tokens.refreshToken)) {
-        throw new StorageError(
-          'STORAGE_ERROR',
-          `Refusing to store an empty or non-string token in ${location}; it was left unchanged.`,
-          { location },
-        )
-      }
-      const meta = metaToJson(tokens.meta)
-      const text = JSON.stringify({
-        access_token: tokens.accessToken,
-        refresh_token: tokens.refreshToken,
-        ...(meta && { [META_KEY]: meta }),
-      })
+      assertWritable(tokens, location)
+      const text = JSON.stringify(encodePair(tokens))
       try {
         await area.set(key, text)
       } catch (error) {
@@ -342,36 +329,21 @@ function defaultLocks(): WebLocks {
   return locks
 }
 
+/**
+ * The pair codec's reading of the stored value. A value that is not JSON gets this store's own message (the
+ * key can be removed); every other problem the codec's, as a StorageError: the value is no file the user edits.
+ */
 function parsePair(text: string, location: string): StoredTokens {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
+  const read = decodePairText(text, { where: location, fix: 'store a new pair there' })
+  if (read.ok) return read.tokens
+  if (read.problem.kind === 'not-json') {
     throw new StorageError(
       'STORAGE_ERROR',
       `${location} does not hold valid JSON. Store a ${PAIR_SHAPE} pair there, or remove the key and store a new pair.`,
       { location },
     )
   }
-  const record =
-    typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {}
-  const accessToken = record['access_token']
-  const refreshToken = record['refresh_token']
-  if (!isToken(accessToken) || !isToken(refreshToken)) {
-    throw new StorageError(
-      'STORAGE_ERROR',
-      `${location} must hold ${PAIR_SHAPE} with both tokens. Store a new pair there.`,
-      { location },
-    )
-  }
-  const meta = metaFromJson(record[META_KEY])
-  return { accessToken, refreshToken, ...(meta && { meta }) }
-}
-
-function isToken(value: unknown): value is string {
-  return typeof value === 'string' && value.trim() !== ''
+  throw new StorageError('STORAGE_ERROR', read.problem.message, { location })
 }
 
 function isAbort(error: unknown): boolean {
