@@ -180,9 +180,21 @@ export class NetworkError extends AacError {
   override readonly name = 'NetworkError'
 }
 
-/** The request or refresh took longer than its timeout, or the caller aborted it. */
+/** The request, refresh or wait took longer than its timeout (`TIMEOUT`). */
 export class TimeoutError extends AacError {
   override readonly name = 'TimeoutError'
+}
+
+/**
+ * The caller stopped waiting (`ABORTED`): its signal fired (Ctrl-C, a signal handler, a UI's cancel). Apart from
+ * {@link TimeoutError}: nothing was too slow, and nothing needs retrying.
+ */
+export class AbortedError extends AacError {
+  override readonly name = 'AbortedError'
+
+  constructor(message: string, options?: AacErrorOptions) {
+    super('ABORTED', message, options)
+  }
 }
 
 /** The token store could not be read, written or locked. `location` names the file or store. */
@@ -211,7 +223,7 @@ export function isAacError(error: unknown): error is AacError {
       error !== null &&
       typeof (error as { code?: unknown }).code === 'string' &&
       typeof (error as { name?: unknown }).name === 'string' &&
-      /^(Aac|Config|Auth|Api|RateLimit|Network|Timeout|Storage|Job)Error$/.test(
+      /^(Aac|Config|Auth|Api|RateLimit|Network|Timeout|Aborted|Storage|Job)Error$/.test(
         (error as { name: string }).name,
       ))
   )

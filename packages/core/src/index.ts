@@ -49,6 +49,7 @@ export {
 export {
   AacError,
   type AacErrorCode,
+  AbortedError,
   ApiError,
   AuthError,
   ConfigError,

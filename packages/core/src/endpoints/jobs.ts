@@ -4,7 +4,7 @@
  */
 
 import type { Client } from '../client.ts'
-import { AacError, type AacErrorOptions, TimeoutError } from '../errors.ts'
+import { AacError, type AacErrorOptions, AbortedError, TimeoutError } from '../errors.ts'
 import { anySignal, sleep } from '../internal/abort.ts'
 
 /**
@@ -275,11 +275,7 @@ function stopError(
   }
   const what =
     jobId === undefined ? 'the job to start' : `job ${jobId} (last status: ${status ?? 'not polled yet'})`
-  return new TimeoutError(
-    'ABORTED',
-    `Stopped waiting for ${what}: the signal passed to runJob was aborted.${fate}`,
-    {
-      cause,
-    },
-  )
+  return new AbortedError(`Stopped waiting for ${what}: the signal passed to runJob was aborted.${fate}`, {
+    cause,
+  })
 }

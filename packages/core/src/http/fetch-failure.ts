@@ -3,7 +3,7 @@
  * else NETWORK_ERROR naming the host and what to check.
  */
 
-import { NetworkError, TimeoutError } from '../errors.ts'
+import { AbortedError, NetworkError, TimeoutError } from '../errors.ts'
 import { redactText } from '../internal/redact.ts'
 import { detectRuntime, type RuntimeInfo, tlsHint } from '../internal/runtime.ts'
 
@@ -121,8 +121,9 @@ export function describeFetchFailure(
   error: unknown,
   url: string | URL,
   context: FetchFailureContext = {},
-): NetworkError | TimeoutError {
-  if (error instanceof NetworkError || error instanceof TimeoutError) return error
+): NetworkError | TimeoutError | AbortedError {
+  if (error instanceof NetworkError || error instanceof TimeoutError || error instanceof AbortedError)
+    return error
   const secrets = context.secrets ?? []
   let target: URL | undefined
   try {
@@ -150,7 +151,7 @@ export function describeFetchFailure(
     )
   }
   if (reason === 'abort') {
-    return new TimeoutError('ABORTED', `${request ?? `The request to ${host}`} was aborted by the caller.`, {
+    return new AbortedError(`${request ?? `The request to ${host}`} was aborted by the caller.`, {
       cause: error,
     })
   }

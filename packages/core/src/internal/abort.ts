@@ -4,7 +4,7 @@
  * per-attempt timeout that can tell its own expiry from the caller's abort.
  */
 
-import { TimeoutError } from '../errors.ts'
+import { AbortedError, TimeoutError } from '../errors.ts'
 
 /** Waits `ms`, or rejects as soon as `signal` aborts (with the signal's reason, or ABORTED). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -29,7 +29,7 @@ export function abortReason(signal: AbortSignal): Error {
   if (reason instanceof Error && reason.name === 'TimeoutError') {
     return new TimeoutError('TIMEOUT', 'The operation timed out.', { cause: reason })
   }
-  return new TimeoutError('ABORTED', 'The operation was aborted by the caller.', { cause: reason })
+  return new AbortedError('The operation was aborted by the caller.', { cause: reason })
 }
 
 /** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^attempt)]. */
