@@ -1,14 +1,20 @@
 /**
  * The three files, a token manager on creds.json and a client: what every command but `doctor` starts from.
- * All token, HTTP and error handling is the core's; this only wires it to the CLI's streams.
+ * All token, HTTP and error handling is the core's; this only wires it to the CLI's streams. The doctor builds
+ * its own from the files it has judged one by one, with the same two factories, so it tests what the other
+ * commands run.
  */
 
 import {
+  type AacConfig,
+  type AccessTokenSource,
   type Client,
+  type ClientBaseOptions,
   createClient,
   createTokenManager,
   type Logger,
   type TokenManager,
+  type TokenStorage,
   VERSION,
 } from '@aac/core'
 import { type LoadedConfig, loadConfig } from '@aac/core/fs'
@@ -28,22 +34,42 @@ export function debugLogger(io: CliIo): Logger | undefined {
     io.stderr.write(`[aac] ${message}${details ? ` ${JSON.stringify(details)}` : ''}\n`)
 }
 
-export async function openSession(io: CliIo): Promise<Session> {
-  const loaded = await loadConfig({ cwd: io.cwd, env: io.env })
+/**
+ * The token manager of every aac command on a creds.json storage.
+ *
+ * @example
+ * const manager = cliTokenManager(io, fileStorage({ path: credsPath }), config.region)
+ */
+export function cliTokenManager(io: CliIo, storage: TokenStorage, region: string | undefined): TokenManager {
   const logger = debugLogger(io)
-  const tokenManager = createTokenManager({
-    storage: loaded.storage,
-    region: loaded.config.region,
+  return createTokenManager({
+    storage,
+    region,
     userAgent: USER_AGENT,
     // Named in the record a refresh leaves in creds.json if its answer is lost.
     programName: 'aac',
     ...(logger && { logger }),
   })
-  const client = createClient({
-    config: loaded.config,
-    tokens: tokenManager,
-    userAgent: USER_AGENT,
-    ...(logger && { logger }),
-  })
-  return { ...loaded, tokenManager, client }
+}
+
+/**
+ * The client of every aac command; `options` adjust timeouts, retries or fetch (the doctor's calls try once).
+ *
+ * @example
+ * const client = cliClient(io, config, tokenManager, { timeoutMs: 10_000, retry: { retries: 0 } })
+ */
+export function cliClient(
+  io: CliIo,
+  config: AacConfig,
+  tokens: AccessTokenSource,
+  options: Pick<ClientBaseOptions, 'timeoutMs' | 'retry' | 'fetch'> = {},
+): Client {
+  const logger = debugLogger(io)
+  return createClient({ ...options, config, tokens, userAgent: USER_AGENT, ...(logger && { logger }) })
+}
+
+export async function openSession(io: CliIo): Promise<Session> {
+  const loaded = await loadConfig({ cwd: io.cwd, env: io.env })
+  const tokenManager = cliTokenManager(io, loaded.storage, loaded.config.region)
+  return { ...loaded, tokenManager, client: cliClient(io, loaded.config, tokenManager) }
 }

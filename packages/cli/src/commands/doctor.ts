@@ -1,7 +1,8 @@
 /** `aac doctor`: the setup checked step by step, with the fix for each failing step. */
 
 import { type Command, Option } from 'commander'
-import { type DoctorOptions, runChecks } from '../doctor/checks.ts'
+import type { DoctorOptions } from '../doctor/check.ts'
+import { runChecks } from '../doctor/checks.ts'
 import type { Step, StepStatus } from '../doctor/steps.ts'
 import { EXIT } from '../exit-codes.ts'
 import { type CliIo, type Paint, painter } from '../io.ts'

@@ -6,9 +6,10 @@
 
 import { lstat } from 'node:fs/promises'
 import { LOCK_MARGIN_MS, LOCK_TIMING } from '@aac/core'
-import { inspectLock, LOCK_DEFAULTS } from '@aac/core/fs'
+import { credsLockPath, inspectLock, LOCK_DEFAULTS } from '@aac/core/fs'
 import { EXIT } from '../exit-codes.ts'
 import { duration } from '../time.ts'
+import type { Check } from './check.ts'
 import type { Step } from './steps.ts'
 
 /**
@@ -18,6 +19,11 @@ import type { Step } from './steps.ts'
 const LONGEST_HOLD_MS = LOCK_TIMING.refreshBudgetMs + LOCK_MARGIN_MS
 /** The next program that wants the lock takes it over once it is this old (the default staleMs). */
 const STALE_MS = LOCK_DEFAULTS.staleMs
+
+/** The lock beside creds.json (beside its target, when it is a symbolic link): where every program locks. */
+export const lockFile: Check = async ({ credsPath }) => ({
+  steps: [await checkLock(await credsLockPath(credsPath))],
+})
 
 export async function checkLock(lockPath: string): Promise<Step> {
   const name = 'lock file'
