@@ -1,5 +1,6 @@
 /** `aac whoami`: workspace, user and token expiry in one short block. */
 
+import { getCurrentPerson, getCurrentWorkspace } from '@aac/core'
 import type { Command } from 'commander'
 import { type CliIo, painter } from '../io.ts'
 import { openSession } from '../session.ts'
@@ -20,28 +21,25 @@ export const register: RegisterCommand = (program, { io }) =>
       await whoamiCommand(command.opts<WhoamiOptions>(), io)
     })
 
-type Json = Record<string, unknown>
-
 export async function whoamiCommand(options: WhoamiOptions, io: CliIo): Promise<void> {
   const session = await openSession(io)
   const request = io.signal ? { signal: io.signal } : {}
   // The token manager renews once for both calls, if the token needs it.
   const [workspace, person] = await Promise.all([
-    session.client.get<Json>('/iam/v1/workspaces/current', request),
-    session.client.get<Json>('/v4/people/current', request),
+    getCurrentWorkspace(session.client, request),
+    getCurrentPerson(session.client, request),
   ])
   const state = session.tokenManager.state()
   const summary = {
-    // The documented fields of /iam/v1/workspaces/current (snake_case ones included); each may be missing.
+    // Each field of the workspace may be missing (see Workspace).
     workspace: {
-      id: workspace['id'] ?? null,
-      name: workspace['name'] ?? null,
-      url: workspace['custom_url'] ?? null,
-      tier: workspace['workspace_tier'] ?? null,
-      members:
-        typeof workspace['workspace_member_count'] === 'number' ? workspace['workspace_member_count'] : null,
+      id: workspace.id ?? null,
+      name: workspace.name ?? null,
+      url: workspace.custom_url ?? null,
+      tier: workspace.workspace_tier ?? null,
+      members: typeof workspace.workspace_member_count === 'number' ? workspace.workspace_member_count : null,
     },
-    user: { id: person['id'] ?? null, name: person['name'] ?? null, email: person['email'] ?? null },
+    user: { id: person.id ?? null, name: person.name ?? null, email: person.email ?? null },
     token: {
       expires_at: state?.expiresAt.toISOString() ?? null,
       issuer: state?.issuer ?? null,
