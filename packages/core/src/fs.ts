@@ -1,6 +1,8 @@
 /**
- * `@aac/core/fs`: the parts that read and write files, through `node:fs/promises` (which Node, Deno and Bun all
- * run). Browsers use the main entry only.
+ * `@aac/core/fs`: the config-file loader (`loadConfig` and its steps), through `node:fs/promises` (which Node,
+ * Deno and Bun all run). It also re-exports the file store and its parts (lock, atomic write, file checks), which
+ * live in `storage/file.ts` and `storage/file/` and have their own subpath, `@aac/core/storage/file`. Browsers use
+ * the main entry only.
  *
  * @example
  * import { createClient } from '@aac/core'
@@ -16,19 +18,19 @@ import process from 'node:process'
 import { cleanText, parseApiUrl, parseCreds, parseProjectId } from './config.ts'
 import { ConfigError } from './errors.ts'
 import { isPermissionDenial } from './internal/permission-hint.ts'
+import { apiProjectsPage, apiTokensPage } from './regions.ts'
 import {
   CONFIG_FILE_MAX_BYTES,
   CREDS_FILE_MAX_BYTES,
   danglingLinkTarget,
   explainReadFailure,
-} from './node/file-checks.ts'
-import { fileStorage } from './node/file-storage.ts'
-import { readTextFile } from './node/read-text-file.ts'
-import { apiProjectsPage, apiTokensPage } from './regions.ts'
+} from './storage/file/checks.ts'
+import { readTextFile } from './storage/file/read-text-file.ts'
+import { fileStorage } from './storage/file.ts'
 import type { StoredTokens, TokenStorage } from './storage/types.ts'
 import type { AacConfig } from './types.ts'
 
-export { writeFileAtomic } from './node/atomic-write.ts'
+export { writeFileAtomic } from './storage/file/atomic-write.ts'
 export {
   type CheckCredsFileOptions,
   CONFIG_FILE_MAX_BYTES,
@@ -38,7 +40,7 @@ export {
   checkCredsFile,
   explainReadFailure,
   FileKindError,
-} from './node/file-checks.ts'
+} from './storage/file/checks.ts'
 export {
   acquireFileLock,
   type FileLock,
@@ -48,14 +50,14 @@ export {
   type LockOwner,
   type LockState,
   type StaleReason,
-} from './node/file-lock.ts'
+} from './storage/file/lock.ts'
+export { type ReadTextFileOptions, readTextFile } from './storage/file/read-text-file.ts'
 export {
   credsLockPath,
   type FileStorageOptions,
   type FileTokenStorage,
   fileStorage,
-} from './node/file-storage.ts'
-export { type ReadTextFileOptions, readTextFile } from './node/read-text-file.ts'
+} from './storage/file.ts'
 
 export const URL_FILE = 'aac_url.txt'
 export const CLIENT_ID_FILES = ['client_id.txt', 'api_project_id.txt'] as const

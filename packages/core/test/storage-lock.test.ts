@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LOCK_MARGIN_MS, LOCK_TIMING, lockTiming } from '../src/lock-timing.ts'
-import { acquireFileLock, inspectLock, LOCK_DEFAULTS } from '../src/node/file-lock.ts'
-import { fileStorage } from '../src/node/file-storage.ts'
+import { acquireFileLock, inspectLock, LOCK_DEFAULTS } from '../src/storage/file/lock.ts'
+import { fileStorage } from '../src/storage/file.ts'
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const mountWorker = fileURLToPath(new URL('./fixtures/mount-worker.ts', import.meta.url))

@@ -1,79 +1,16 @@
-// webStorage with an injected async key-value area and Web Locks double. The real browser (IndexedDB, Web Locks)
-// runs the same contract in test/browser/standalone.test.ts.
+// webStorage with an injected async key-value area and Web Locks double (storage-web-doubles.ts). Its storage
+// contract runs with every other store's in storage-stores.test.ts; the real browser (IndexedDB, Web Locks) runs
+// it in test/browser/standalone.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { StorageError } from '../src/errors.ts'
-import { indexedDbArea, type WebLocks, type WebStorageArea, webStorage } from '../src/storage/web.ts'
+import { indexedDbArea, webStorage } from '../src/storage/web.ts'
 import { createTokenManager } from '../src/token-manager.ts'
 import type { FetchLike } from '../src/types.ts'
-import { type ContractHarness, storageContract } from './storage-contract.ts'
+import { fakeArea, fakeLocks } from './storage-web-doubles.ts'
 import { expiredJwt, makeJwt } from './tokens.ts'
-
-const harness: ContractHarness = { test: (name, fn) => it(name, fn) }
-
-/** A Map behind the async area API, shared by the "tabs" of one test like IndexedDB is by an origin's tabs. */
-function fakeArea(): WebStorageArea & { items: Map<string, string>; gets: number } {
-  const items = new Map<string, string>()
-  const area = {
-    items,
-    gets: 0,
-    get: async (key: string) => {
-      area.gets++
-      return items.get(key)
-    },
-    set: async (key: string, value: string) => {
-      items.set(key, value)
-    },
-  }
-  return area
-}
-
-/** Web Locks semantics that matter here: one holder per name, FIFO, and an abort signal that cuts the wait. */
-function fakeLocks(): WebLocks {
-  const tails = new Map<string, Promise<void>>()
-  return {
-    request(name, options, callback) {
-      const { signal } = options
-      if (signal?.aborted) return Promise.reject(signal.reason)
-      const previous = tails.get(name) ?? Promise.resolve()
-      let release!: () => void
-      const done = new Promise<void>((resolve) => {
-        release = resolve
-      })
-      tails.set(
-        name,
-        previous.then(() => done),
-      )
-      return new Promise((resolve, reject) => {
-        const onAbort = () => {
-          reject(signal?.reason)
-          release()
-        }
-        signal?.addEventListener('abort', onAbort, { once: true })
-        void previous.then(async () => {
-          if (signal?.aborted) return
-          signal?.removeEventListener('abort', onAbort)
-          try {
-            resolve(await callback({ name }))
-          } catch (error) {
-            reject(error)
-          } finally {
-            release()
-          }
-        })
-      })
-    },
-  }
-}
 
 afterEach(() => {
   vi.unstubAllGlobals()
-})
-
-describe('webStorage contract', () => {
-  storageContract(harness, 'webStorage', async () => ({
-    storage: webStorage({ area: fakeArea(), locks: fakeLocks() }),
-    cleanup: async () => {},
-  }))
 })
 
 describe('webStorage', () => {

@@ -1,5 +1,7 @@
 import { StorageError } from '../errors.ts'
 import { LOCK_TIMING } from '../lock-timing.ts'
+import { assertWritable, decodePairText, encodePair, PAIR_SHAPE } from './pair-codec.ts'
+import type { StoredTokens, TokenStorage } from './types.ts'
 import type {
   IdbDatabase,
   IdbFactory,
@@ -7,9 +9,7 @@ import type {
   IdbRequest,
   IdbTransaction,
   IdbTransactionMode,
-} from './idb-types.ts'
-import { assertWritable, decodePairText, encodePair, PAIR_SHAPE } from './pair-codec.ts'
-import type { StoredTokens, TokenStorage } from './types.ts'
+} from './web/idb-types.ts'
 
 /**
  * An asynchronous key-value store of strings: where {@link webStorage} keeps the pair. {@link indexedDbArea}

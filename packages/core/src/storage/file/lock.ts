@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { link, lstat, open, readdir, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { StorageError } from '../errors.ts'
-import { abortReason, backoffDelay, sleep } from '../internal/sleep.ts'
+import { StorageError } from '../../errors.ts'
+import { abortReason, backoffDelay, sleep } from '../../internal/sleep.ts'
 import { retryWhileBusy } from './atomic-write.ts'
+import { explainWriteError } from './checks.ts'
 import { errorCode } from './error-code.ts'
-import { explainWriteError } from './file-checks.ts'
 import {
   type HeldInspection,
   type Inspection,

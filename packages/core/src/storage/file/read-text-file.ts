@@ -1,4 +1,4 @@
-import { CREDS_FILE_MAX_BYTES, FileKindError, openRegularFile } from './file-checks.ts'
+import { CREDS_FILE_MAX_BYTES, FileKindError, openRegularFile } from './checks.ts'
 
 export interface ReadTextFileOptions {
   /** Refuse a bigger file with a `FileKindError` (`code` `EFBIG`) before reading it. Default 1 MiB. */

@@ -1,9 +1,9 @@
 import type { FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import { LOCK_TIMING } from '../lock-timing.ts'
+import { LOCK_TIMING } from '../../lock-timing.ts'
+import { FileKindError, openRegularFile } from './checks.ts'
 import { errorCode } from './error-code.ts'
-import { FileKindError, openRegularFile } from './file-checks.ts'
 
 /** What a lock file holds: who took the lock and when. Plain JSON, one line, so a human can read it too. */
 export interface LockOwner {
