@@ -13,7 +13,7 @@ import {
 } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { tokenEndpointTrust } from '@aac/core'
+import { tokenEndpointTrust } from '@aac/core/diagnostics'
 import { describe, expect, it } from 'vitest'
 import { makeJwt } from '../../core/test/tokens.ts'
 import { describeWorkspace } from '../src/doctor/calls.ts'

@@ -3,14 +3,8 @@
  * and the shape of a check. The runner is in checks.ts; the checks, by topic, beside this file.
  */
 
-import type {
-  AacConfig,
-  AccessTokenClaims,
-  AccessTokenSource,
-  ApiError,
-  FetchLike,
-  StoredTokens,
-} from '@aac/core'
+import type { AacConfig, AccessTokenSource, ApiError, FetchLike, StoredTokens } from '@aac/core'
+import type { AccessTokenClaims } from '@aac/core/diagnostics'
 import type { CliIo } from '../io.ts'
 import type { Step } from './steps.ts'
 

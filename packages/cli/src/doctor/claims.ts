@@ -3,15 +3,15 @@
  * may go to that issuer's token endpoint (the core's trust rules).
  */
 
+import { apiTokensPage } from '@aac/core'
 import {
-  apiTokensPage,
   decodeAccessToken,
   describeTrust,
   isFresh,
   regionOfHost,
   type TokenEndpointTrustReason,
   tokenEndpointTrust,
-} from '@aac/core'
+} from '@aac/core/diagnostics'
 import { CREDS_FILE, URL_FILE } from '@aac/core/fs'
 import { EXIT } from '../exit-codes.ts'
 import { duration } from '../time.ts'

@@ -3,7 +3,7 @@
  * gateway accepts client_id.txt, and the clock against the server's Date header. No refresh token is spent.
  */
 
-import { apiErrorFromResponse, describeFetchFailure } from '@aac/core'
+import { apiErrorFromResponse, describeFetchFailure } from '@aac/core/diagnostics'
 import { URL_FILE } from '@aac/core/fs'
 import { EXIT } from '../exit-codes.ts'
 import { USER_AGENT } from '../session.ts'

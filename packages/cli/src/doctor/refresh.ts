@@ -3,7 +3,8 @@
  * single-use token without using it. Without it, the API calls use the stored access token while it is fresh.
  */
 
-import { type AacConfig, apiErrorFromResponse, type FetchLike, isFresh } from '@aac/core'
+import type { AacConfig, FetchLike } from '@aac/core'
+import { apiErrorFromResponse, isFresh } from '@aac/core/diagnostics'
 import { CREDS_FILE, fileStorage } from '@aac/core/fs'
 import { cliTokenManager } from '../session.ts'
 import { duration } from '../time.ts'
