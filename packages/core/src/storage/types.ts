@@ -1,7 +1,8 @@
 /**
- * The token pair as the library holds it. The file adapter stores it as `{access_token, refresh_token}` and
- * keeps {@link PairMeta} beside it under an `"aac"` key, which Alteryx's own scripts ignore (and drop when they
- * rewrite the file, which is right: what it says belongs to the pair it was written with).
+ * The token pair as the library holds it. The file and web stores keep it as `{access_token, refresh_token}`
+ * with {@link PairMeta} beside it under an `"aac"` key (the pair codec, storage/pair-codec.ts), which Alteryx's
+ * own scripts ignore (and drop when they rewrite the file, which is right: what it says belongs to the pair it
+ * was written with).
  */
 export interface StoredTokens {
   readonly accessToken: string
@@ -54,24 +55,44 @@ export interface WithLockOptions {
 }
 
 /**
- * Where tokens live. Adapters are small factories returning plain objects (memory, file, browser, your own).
+ * Where tokens live. Adapters are small factories returning plain objects: `memoryStorage` (storage/memory.ts),
+ * `webStorage` (storage/web.ts), `fileStorage` (storage/file.ts, `@aac/core/storage/file`), your own. How to add
+ * one: docs/stores.md.
  *
- * The contract every store keeps (one contract test suite checks it for each):
- * - `read` returns the last pair written by anyone sharing the store, never a half-written one, with its `meta`;
+ * The contract every store keeps (one contract test suite, packages/core/test/storage-contract.ts, checks it for
+ * each store of the list in packages/core/test/storage-stores.ts):
+ * - `read` returns the last pair written by anyone sharing the store, never a half-written one, with the
+ *   well-formed part of its `meta`, as a plain copy (changing it changes nothing stored); `undefined` when the
+ *   store holds no pair. A stored value that holds no usable pair is an error, never returned: the pair codec
+ *   (storage/pair-codec.ts) judges it and words the message, the same for every store (a ConfigError for
+ *   creds.json, which the user edits; a StorageError elsewhere). A value that does not parse at all is the
+ *   store's own concern (the file store retries, in case a writer is mid-write, then moves it aside under the
+ *   lock, never deleting it);
  * - `write` replaces the pair (and its `meta`, dropping any it is not given) atomically for every reader, and
- *   throws rather than pretend: a write that may not have landed is an error. Writing back a pair exactly as
- *   `read` returned it restores the store as it was (the file store: byte for byte);
+ *   throws rather than pretend: a write that may not have landed is an error. It refuses an empty or non-string
+ *   token with a StorageError, leaving the store unchanged (the codec's `assertWritable`): that would replace a
+ *   pair that still works. Writing back a pair exactly as `read` returned it restores the store as it was (the
+ *   file store: byte for byte);
  * - `withLock` runs `fn` while no other holder of the same store (in this process or any other program) runs
- *   its own `fn`. The token manager re-reads the store inside it, so a rotation by another program is seen.
+ *   its own `fn`, returns what `fn` returns, rethrows what it throws, and releases the lock once `fn` settles,
+ *   either way. The token manager re-reads the store inside it, so a rotation by another program is seen. It is
+ *   not re-entrant: `withLock` inside `withLock` of the same store waits for itself. A store that stops waiting
+ *   (the file and web stores) throws a `LOCK_TIMEOUT` StorageError naming the lock.
  *
- * Timing rule (see `lockTiming`): a holder keeps the lock at most for the refresh budget (40 s by default) plus
- * a little I/O. A store must therefore let a waiter wait at least `budget + margin` before giving up, and may
- * take a lock over as stale only after more than `budget + margin` (or at once when its owner is provably
- * dead). With a shorter wait, waiters fail while the holder is still rotating; with a shorter stale age, two
- * programs refresh at once.
+ * Timing rule (`lockTiming` in lock-timing.ts; the defaults are `LOCK_TIMING`): a holder keeps the lock at most
+ * for the refresh budget (40 s by default) plus a little I/O (the margin, 10 s). A store must therefore let a
+ * waiter wait at least `budget + margin` before giving up, and may take a lock over as stale only after more
+ * than `budget + margin` (or at once when its owner is provably dead). With a shorter wait, waiters fail while the
+ * holder is still rotating for them; with a shorter stale age, two programs refresh at once. A store whose locks
+ * can turn stale (the file store) also waits a little longer than its stale age (`waitMs` 62 s > `staleMs` 60
+ * s), so that a waiter is still there to take over the lock of a holder that was killed; a store whose locks are
+ * released for a dead holder (Web Locks, an in-process mutex) has no stale age to set.
  */
 export interface TokenStorage {
-  /** Where the tokens are kept, for messages: a file path, `memory`, `localStorage key "aac.tokens"`. */
+  /**
+   * Where the tokens are kept, for messages (never a token): a file path, `memory`,
+   * `IndexedDB "aac" › tokens › "aac.tokens"`.
+   */
   readonly location: string
   read(): Promise<StoredTokens | undefined>
   write(tokens: StoredTokens): Promise<void>
