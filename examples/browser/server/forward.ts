@@ -1,7 +1,8 @@
 // Alteryx Cloud serves no CORS headers to localhost, so the page's API and token calls go through the dev
 // server. It forwards to the configured hosts and trusted token endpoints only: it is not an open proxy.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type AacConfig, type StoredTokens, tokenEndpoint } from '@aac/core'
+import type { AacConfig, StoredTokens } from '@aac/core'
+import { tokenEndpoint } from '@aac/core/diagnostics'
 import { writablePair } from '@aac/core/storage/pair-codec'
 import { PROXY_ERROR_HEADER } from '../src/protocol.ts'
 

@@ -3,7 +3,8 @@
 // trusted to say true things, not to send well-formed ones: whatever is malformed is dropped (the metadata only
 // ever helps, and the pair beside it is fine), and nothing that could be a token, or a large value, is passed
 // on to creds.json, which Alteryx's own scripts and people read.
-import { isTokenShaped, type PairMeta, type RefreshRecord } from '@aac/core'
+import type { PairMeta, RefreshRecord } from '@aac/core'
+import { isTokenShaped } from '@aac/core/diagnostics'
 import { decodeMeta } from '@aac/core/storage/pair-codec'
 
 export type { PairMeta }

@@ -1,14 +1,8 @@
 // What the dev server knows about the user's config, read afresh at each request: fix a file, press reload.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  type AacConfig,
-  decodeAccessToken,
-  formatError,
-  isAacError,
-  parseApiUrl,
-  parseProjectId,
-} from '@aac/core'
+import { type AacConfig, formatError, isAacError, parseApiUrl, parseProjectId } from '@aac/core'
+import { decodeAccessToken } from '@aac/core/diagnostics'
 import { CLIENT_ID_FILES, CREDS_FILE, findConfigDir, loadConfig, URL_FILE } from '@aac/core/fs'
 import type { ErrorBody } from '../src/protocol.ts'
 

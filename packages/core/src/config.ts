@@ -4,8 +4,8 @@
  */
 
 import { ConfigError } from './errors.ts'
-import { isTokenShaped } from './internal/redact.ts'
 import { cleanText, firstNonHeaderCharacter } from './pasted-text.ts'
+import { isTokenShaped } from './redact.ts'
 import { apiProjectsPage, isLoopbackHost, regionOfHost } from './regions.ts'
 import { parsePairText } from './storage/pair-codec.ts'
 import type { StoredTokens } from './storage/types.ts'

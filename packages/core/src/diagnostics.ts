@@ -13,7 +13,6 @@
 
 export { errorFromResponse as apiErrorFromResponse, type ResponseErrorContext } from './http/api-error.ts'
 export { describeFetchFailure, type FetchFailureContext } from './http/fetch-failure.ts'
-export { isTokenShaped } from './internal/redact.ts'
 export {
   type AccessTokenClaims,
   type DecodeResult,
@@ -22,6 +21,7 @@ export {
   type JwtProblem,
   refreshSkewMs,
 } from './jwt.ts'
+export { isTokenShaped } from './redact.ts'
 export { isLoopbackHost, regionOfHost } from './regions.ts'
 export {
   describeTrust,

@@ -1,6 +1,6 @@
 import { isAacError } from './errors.ts'
 import { permissionDenial } from './internal/permission-hint.ts'
-import { redactOwnText, redactText } from './internal/redact.ts'
+import { redactOwnText, redactText } from './redact.ts'
 
 export interface FormatErrorOptions {
   /** Append the stack trace (for `AAC_DEBUG`). */

@@ -61,13 +61,7 @@ export {
   TimeoutError,
 } from './errors.ts'
 export { type FormatErrorOptions, formatError } from './format-error.ts'
-export {
-  errorFromResponse as apiErrorFromResponse,
-  type ResponseErrorContext,
-} from './http/api-error.ts'
-export { describeFetchFailure, type FetchFailureContext } from './http/fetch-failure.ts'
-export { isTokenShaped, redactText, redactValue } from './internal/redact.ts'
-export { type AccessTokenClaims, decodeAccessToken, isFresh, refreshSkewMs } from './jwt.ts'
+export type { AccessTokenClaims } from './jwt.ts'
 export {
   DEFAULT_REFRESH_BUDGET_MS,
   LOCK_MARGIN_MS,
@@ -76,7 +70,8 @@ export {
   lockTiming,
 } from './lock-timing.ts'
 export { type PageInfo, type PageSource, type PaginateOptions, paginate } from './paginate.ts'
-export { apiProjectsPage, apiTokensPage, isLoopbackHost, regionOfHost } from './regions.ts'
+export { redactText, redactValue } from './redact.ts'
+export { apiProjectsPage, apiTokensPage } from './regions.ts'
 export { memoryStorage } from './storage/memory.ts'
 export type {
   PairMeta,
@@ -94,12 +89,6 @@ export {
   type WebStorageOptions,
   webStorage,
 } from './storage/web.ts'
-export {
-  describeTrust,
-  type TokenEndpointTrustReason,
-  tokenEndpoint,
-  tokenEndpointTrust,
-} from './token-endpoint.ts'
 export {
   createTokenManager,
   type TokenManager,

@@ -9,7 +9,7 @@ import { createApiError, gatewayErrorCode, REQUEST_ID_HEADER } from './http/api-
 import { readResponseBody } from './http/body.ts'
 import { describeFetchFailure } from './http/fetch-failure.ts'
 import { attemptSignal, sleep } from './internal/abort.ts'
-import { redactText } from './internal/redact.ts'
+import { redactText } from './redact.ts'
 import { isDirectHostPath } from './regions.ts'
 import type { AacResponse, Query, RequestOptions } from './request-options.ts'
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isTokenShaped, REDACTED, redactOwnText, redactText, redactValue } from '../src/internal/redact.ts'
+import { isTokenShaped, REDACTED, redactOwnText, redactText, redactValue } from '../src/redact.ts'
 
 const JWT =
   'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL3BpbmdhdXRoLmFsdGVyeXhjbG91ZC5jb20vYXMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ'

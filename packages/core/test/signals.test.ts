@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { anySignal } from '../src/internal/signals.ts'
+import { anySignal } from '../src/internal/abort.ts'
 
 describe('anySignal without AbortSignal.any (older runtimes)', () => {
   const native = AbortSignal.any

@@ -5,7 +5,7 @@
  */
 
 import { type AacErrorCode, ApiError, RateLimitError } from '../errors.ts'
-import { redactText, redactValue } from '../internal/redact.ts'
+import { redactText, redactValue } from '../redact.ts'
 import { apiProjectsPage, apiTokensPage, isDirectHostPath } from '../regions.ts'
 import { parseRetryAfter } from '../retry-policy.ts'
 import type { AacConfig } from '../types.ts'

@@ -4,8 +4,8 @@
  */
 
 import { AbortedError, NetworkError, TimeoutError } from '../errors.ts'
-import { redactText } from '../internal/redact.ts'
 import { detectRuntime, type RuntimeInfo, tlsHint } from '../internal/runtime.ts'
+import { redactText } from '../redact.ts'
 
 /** What {@link describeFetchFailure} may know besides the error and URL. */
 export interface FetchFailureContext {

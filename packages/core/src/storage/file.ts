@@ -7,7 +7,7 @@
 
 import { dirname, resolve } from 'node:path'
 import { StorageError } from '../errors.ts'
-import { sleep } from '../internal/sleep.ts'
+import { sleep } from '../internal/abort.ts'
 import { LOCK_TIMING } from '../lock-timing.ts'
 import { writeFileAtomic } from './file/atomic-write.ts'
 import { bindMountMessage, checkCredsFile, explainReadFailure, explainWriteError } from './file/checks.ts'

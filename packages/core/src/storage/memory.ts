@@ -1,5 +1,5 @@
+import { abortReason } from '../internal/abort.ts'
 import { createMutex } from '../internal/mutex.ts'
-import { abortReason } from '../internal/sleep.ts'
 import { assertWritable, copyPair } from './pair-codec.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
