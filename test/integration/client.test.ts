@@ -1,4 +1,4 @@
-// The core against the fake cloud, in-process: the rotation rules of design.md, end to end over real HTTP.
+// The core against the fake cloud, in-process: the rotation rules of docs/design.md, end to end over real HTTP.
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createClient, memoryStorage } from '@aac/core'

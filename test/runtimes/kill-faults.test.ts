@@ -37,7 +37,7 @@ afterAll(async () => {
 /**
  * The example as a user starts it, the runtime binary itself (so the signal reaches the program). Deno also
  * gets the documented optional --allow-sys=hostname: without it a killed Deno's lock records no host, so the
- * next program cannot see that its owner is dead and waits for the 60 s stale age (past its 50 s lock wait).
+ * next program cannot see that its owner is dead and waits for the 60 s stale age before taking it over.
  */
 function programFor(runtime: RuntimeName, dir: string): { command: string; args: string[] } {
   if (runtime === 'node') return nodeExample(ROOT)

@@ -20,7 +20,7 @@ export type AacErrorCode =
   // the pair may be lost; it was not sent again
   | 'TOKEN_REFRESH_UNCERTAIN'
   | 'UNTRUSTED_TOKEN_ENDPOINT'
-  // API responses, one per row of the error table in api-facts.md
+  // API responses, one per row of the error table in docs/api-facts.md
   | 'INVALID_API_KEY'
   | 'MISSING_API_KEY'
   | 'UNAUTHORIZED'

@@ -42,7 +42,7 @@ export function person(id: number): Record<string, unknown> {
 }
 
 /**
- * `GET /iam/v1/workspaces/current`: the shape Alteryx's guide prints for this call (api-facts.md has it whole),
+ * `GET /iam/v1/workspaces/current`: the shape Alteryx's guide prints for this call (docs/api-facts.md, "The workspace answer", lists its fields),
  * field for field and in its mixed case: `createdAt`/`updatedAt` and the tiers' fields in camelCase, `custom_url`,
  * `max_user_number`, `workspace_member_count` and `workspace_tier` in snake_case. Only the values are the fake's;
  * `workspace_member_count` is the number of people `/v4/people` lists.

@@ -100,8 +100,8 @@ const PARSE_RETRY_DELAYS_MS = [25, 75, 150]
  * the next write, because there may be no next write (a fresh access token is used as is), and until
  * creds.json holds the new pair every program that reads it without this lock (Alteryx's own scripts) would send
  * the spent refresh token, which can revoke the whole family. If that save fails too, the pair is still
- * returned, the copy kept, and the first write that saves that pair (or a newer one) removes it. Abandoned temp
- * files (over 5 minutes old) that are not newer are removed; recovery files that are not newer are the user's
+ * returned, the copy kept, and the first write that saves that pair (or a newer one) removes it. Every other temp
+ * file of ours is removed (under the lock no cooperating writer is mid-write); recovery files that are not newer are the user's
  * and stay. Outside the lock nothing is adopted.
  *
  * @example

@@ -13,7 +13,7 @@ export interface WriteFileAtomicOptions {
 /**
  * Replaces `path` with `data` so that every reader sees either the old file or the whole new one, never a
  * half-written file, even if this process dies mid-write (in-place writes left caches permanently unparsable
- * in MSAL and Azure CLI; see locking.md).
+ * in MSAL and Azure CLI; see docs/locking.md).
  *
  * Temp file in the same directory (so `rename` never crosses a filesystem), opened `wx` with `mode` and then
  * chmod-ed (the umask only clears bits), written, fsync-ed, closed, renamed over the target, then the

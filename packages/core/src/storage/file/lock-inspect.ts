@@ -57,7 +57,7 @@ export type HeldInspection = Extract<Inspection, { kind: 'held' }>
 
 /**
  * Reads a lock (or `.break`) file through ONE handle: a separate `stat(path)` and `readFile(path)` may see two
- * different files when a takeover happens in between (9 double holders in 30 rounds in locking.md).
+ * different files when a takeover happens in between (9 double holders in 30 rounds in docs/locking.md).
  */
 export async function inspect(path: string): Promise<Inspection> {
   let handle: FileHandle

@@ -70,7 +70,7 @@ const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'E
  * program (Node, Deno or Bun, this host or another sharing the folder) holds it. Callers in this process
  * queue up in memory first, so a thousand concurrent callers cost one contender on disk.
  *
- * The scheme is the one measured in locking.md (0 double holders in 110 racing rounds, where the common
+ * The scheme is the one measured in docs/locking.md (0 double holders in 110 racing rounds, where the common
  * stat → unlink → recreate takeover let two processes in 19 rounds of 20):
  * 1. the owner record goes to a temp file that is `link`-ed to `lockPath`, so the lock never exists
  *    half-written;
