@@ -16,6 +16,7 @@ import {
   isPlaceholder,
   writablePair,
 } from '../src/storage/pair-codec.ts'
+import { createTokenManager } from '../src/token-manager.ts'
 import { makeJwt } from './tokens.ts'
 
 const jwt = makeJwt({ iss: 'https://pingauth-eu1.alteryxcloud.com/as' })
@@ -161,11 +162,11 @@ describe('the same bad creds.json, the same error through every path', () => {
     const error = await failure(() => loadCreds(creds, 'eu1'))
     expect(seen(error)).toMatchObject({ class: 'ConfigError', code: 'CONFIG_INVALID', file: creds })
     expect(error.message).toMatch(/The access_token in .*creds\.json is not a JWT/)
-    // A store keeps any pair: the token manager judges the access token when it uses it.
-    expect(await fileStorage({ path: creds }).read()).toEqual({
-      accessToken: 'not-a-jwt',
-      refreshToken: 'rt-1',
-    })
+    // A store keeps any pair: the token manager judges the access token when it uses it, in the same words.
+    const storage = fileStorage({ path: creds })
+    expect(await storage.read()).toEqual({ accessToken: 'not-a-jwt', refreshToken: 'rt-1' })
+    const viaManager = await failure(() => createTokenManager({ storage, region: 'eu1' }).getAccessToken())
+    expect(seen(viaManager)).toEqual(seen(error))
   })
 })
 

@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.ts'
 import { decodeAccessToken, isFresh } from '../jwt.ts'
 import { apiTokensPage } from '../regions.ts'
+import { accessTokenProblem, pairConfigError } from '../storage/pair-codec.ts'
 import type { StoredTokens } from '../storage/types.ts'
 import type { LoadedPair, RotationContext } from './context.ts'
 
@@ -13,12 +14,9 @@ import type { LoadedPair, RotationContext } from './context.ts'
 export function decodePair(ctx: RotationContext, tokens: StoredTokens): LoadedPair {
   const decoded = decodeAccessToken(tokens.accessToken)
   if (!decoded.ok) {
+    // The same words as loadConfig's for the same bad file: one codec says what is wrong with a pair.
     const { location } = ctx.storage
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      location,
-      `The access token in ${location} cannot be decoded (${decoded.problem.kind}), so it cannot be refreshed: generate a new pair at ${apiTokensPage(ctx.settings.region)} and store both tokens there.`,
-    )
+    throw pairConfigError(accessTokenProblem(tokens.accessToken, location, ctx.settings.region)!, location)
   }
   ctx.state.seen.add(tokens.accessToken)
   ctx.state.seen.add(tokens.refreshToken)
