@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseCreds } from '../src/config.ts'
-import { AacError, ConfigError, formatError, isAacError } from '../src/index.ts'
 import { JobError } from '../src/endpoints/jobs.ts'
+import { AacError, ConfigError, formatError, isAacError } from '../src/index.ts'
 import { makeJwt } from './tokens.ts'
 
 function errorOf(fn: () => unknown): ConfigError {
