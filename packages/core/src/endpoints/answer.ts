@@ -4,10 +4,12 @@
  * exported from the package.
  */
 
+import type { Client } from '../client.ts'
 import { AacError } from '../errors.ts'
+import type { RequestOptionsWithoutBody } from '../request-options.ts'
 
 /** What to do about an answer that is not an object: a text answer comes from a host that is not the API. */
-export const CHECK_API_URL =
+const CHECK_API_URL =
   'check that aac_url.txt holds the API URL of your region, like https://api.us1.alteryxcloud.com'
 
 /**
@@ -21,4 +23,16 @@ export function jsonObject<T extends object>(value: unknown, what: string, hint?
     'UNEXPECTED_RESPONSE',
     `${what} is ${got}, not the JSON object Alteryx Cloud sends${hint ? `: ${hint}` : ''}.`,
   )
+}
+
+/**
+ * `GET path` whose answer must be one JSON object (`/iam/v1/workspaces/current`, `/v4/people/current`…): the
+ * object as `T`, or an `UNEXPECTED_RESPONSE` naming the request and pointing at aac_url.txt.
+ */
+export async function getObject<T extends object>(
+  client: Pick<Client, 'get'>,
+  path: string,
+  options: RequestOptionsWithoutBody,
+): Promise<T> {
+  return jsonObject<T>(await client.get(path, options), `The answer of GET ${path}`, CHECK_API_URL)
 }

@@ -6,7 +6,7 @@
 import type { Client } from '../client.ts'
 import { type PaginateOptions, paginate } from '../paginate.ts'
 import type { RequestOptionsWithoutBody } from '../request-options.ts'
-import { CHECK_API_URL, jsonObject } from './answer.ts'
+import { getObject, jsonObject } from './answer.ts'
 
 const PEOPLE = '/v4/people'
 const CURRENT_PERSON = '/v4/people/current'
@@ -48,8 +48,7 @@ export async function getCurrentPerson(
   client: Pick<Client, 'get'>,
   options: RequestOptionsWithoutBody = {},
 ): Promise<Person> {
-  const answer = await client.get(CURRENT_PERSON, options)
-  return jsonObject<Person>(answer, `The answer of GET ${CURRENT_PERSON}`, CHECK_API_URL)
+  return getObject<Person>(client, CURRENT_PERSON, options)
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import type { Client } from '../client.ts'
 import type { RequestOptionsWithoutBody } from '../request-options.ts'
-import { CHECK_API_URL, jsonObject } from './answer.ts'
+import { getObject } from './answer.ts'
 
 const CURRENT_WORKSPACE = '/iam/v1/workspaces/current'
 
@@ -80,6 +80,5 @@ export async function getCurrentWorkspace(
   client: Pick<Client, 'get'>,
   options: RequestOptionsWithoutBody = {},
 ): Promise<Workspace> {
-  const answer = await client.get(CURRENT_WORKSPACE, options)
-  return jsonObject<Workspace>(answer, `The answer of GET ${CURRENT_WORKSPACE}`, CHECK_API_URL)
+  return getObject<Workspace>(client, CURRENT_WORKSPACE, options)
 }
