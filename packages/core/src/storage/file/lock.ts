@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { link, lstat, open, readdir, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { StorageError } from '../../errors.ts'
-import { abortReason, backoffDelay, sleep } from '../../internal/abort.ts'
+import { abortReason, backoffDelay, sleep, untilAborted } from '../../internal/abort.ts'
 import { retryWhileBusy } from './atomic-write.ts'
 import { explainWriteError } from './checks.ts'
 import { errorCode } from './error-code.ts'
@@ -134,26 +134,22 @@ function joinQueue(key: string): { turn: Promise<void>; leave: () => void } {
 }
 
 /** Resolves true when `turn` comes, false when `ms` passes first; rejects when `signal` aborts. */
-function waitForTurn(turn: Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal))
-    // setTimeout(Infinity) would fire at once: no timer means wait forever.
-    const timer = Number.isFinite(ms) ? setTimeout(() => finish(false), Math.max(0, ms)) : undefined
-    const onAbort = () => {
-      cleanup()
-      reject(abortReason(signal!))
-    }
-    function cleanup() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-    }
-    function finish(gotTurn: boolean) {
-      cleanup()
-      resolve(gotTurn)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    void turn.then(() => finish(true))
+async function waitForTurn(
+  turn: Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  // setTimeout(Infinity) would fire at once: no timer means wait forever.
+  const timeUp = new Promise<boolean>((resolve) => {
+    if (Number.isFinite(ms)) timer = setTimeout(() => resolve(false), Math.max(0, ms))
   })
+  const first = Promise.race([turn.then(() => true), timeUp])
+  try {
+    return await (signal ? untilAborted(first, signal) : first)
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
