@@ -48,7 +48,8 @@ const DEFAULT_LIMIT = 100
  * for await (const person of client.paginate<{ id: number; email: string }>('/v4/people')) {
  *   console.log(person.email)
  * }
- * const flows = await Array.fromAsync(client.paginate('/v4/flows', { limit: 500 }))
+ * const flows: unknown[] = []
+ * for await (const flow of client.paginate('/v4/flows', { limit: 500 })) flows.push(flow) // Node 20 has no Array.fromAsync
  */
 export async function* paginate<T = unknown>(
   client: PageSource,
