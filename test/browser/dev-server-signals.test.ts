@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import process from 'node:process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Cloud, repoRoot, startCloud } from './harness.ts'
+import { type Cloud, clientIdOf, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
 
 interface Vite {
   child: ChildProcess
@@ -95,22 +95,13 @@ async function acquire(dev: Vite): Promise<string> {
 /** The page's refresh through the dev server, held `ms` by the token service after it rotated. */
 async function refreshHeld(dev: Vite, ms: number, refreshToken: string, lockId?: string): Promise<void> {
   cloud.fake.inject({ kind: 'late-after-rotate', ms })
-  const issuer = new URL(cloud.fake.issuer)
-  const clientId = JSON.parse(
-    Buffer.from(cloud.initial.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
-  ).client_id
-  void fetch(new URL(`/__aac/proxy/${encodeURIComponent(issuer.origin)}${issuer.pathname}/token`, dev.url), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-aac-bridge': dev.key,
-      ...(lockId !== undefined && { 'x-aac-lock': lockId }),
-    },
-    body: new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-      client_id: clientId,
-    }),
+  void refreshThroughBridge({
+    devUrl: dev.url,
+    key: dev.key,
+    issuer: cloud.fake.issuer,
+    refreshToken,
+    clientId: clientIdOf(cloud.initial.accessToken),
+    lockId,
   }).catch(() => undefined)
   for (let waited = 0; cloud.fake.stats().tokenRequests === 0; waited += 20) {
     if (waited > 15_000) throw new Error('the token service never got the request')

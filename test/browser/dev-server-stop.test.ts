@@ -8,7 +8,7 @@ import process from 'node:process'
 import { createLogger, createServer, type Plugin, type ViteDevServer } from 'vite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AacBridgeOptions, aacBridge } from '../../examples/browser/server/plugin.ts'
-import { type Cloud, repoRoot, startCloud } from './harness.ts'
+import { type Cloud, clientIdOf, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
 
 interface Started {
   server: ViteDevServer
@@ -92,26 +92,14 @@ async function acquire(dev: Started): Promise<string> {
 
 /** The page's token request, through the dev server's proxy (its answer is awaited by the caller, or not). */
 function refresh(dev: Started, refreshToken: string, lockId?: string): Promise<Response> {
-  const issuer = new URL(cloud.fake.issuer)
-  const clientId = JSON.parse(
-    Buffer.from(cloud.initial.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
-  ).client_id
-  return fetch(
-    new URL(`/__aac/proxy/${encodeURIComponent(issuer.origin)}${issuer.pathname}/token`, dev.url),
-    {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-aac-bridge': dev.key,
-        ...(lockId !== undefined && { 'x-aac-lock': lockId }),
-      },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: clientId,
-      }),
-    },
-  )
+  return refreshThroughBridge({
+    devUrl: dev.url,
+    key: dev.key,
+    issuer: cloud.fake.issuer,
+    refreshToken,
+    clientId: clientIdOf(cloud.initial.accessToken),
+    lockId,
+  })
 }
 
 async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {

@@ -6,7 +6,15 @@ import { join } from 'node:path'
 import process from 'node:process'
 import { isFileLoadingAllowed, resolveConfig } from 'vite'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Cloud, type DevServer, repoRoot, startCloud, startDevServer } from './harness.ts'
+import {
+  type Cloud,
+  clientIdOf,
+  type DevServer,
+  refreshThroughBridge,
+  repoRoot,
+  startCloud,
+  startDevServer,
+} from './harness.ts'
 
 let server: DevServer
 let cloud: Cloud
@@ -49,22 +57,15 @@ function refreshThroughProxy(
   headers: Record<string, string> = {},
   signal?: AbortSignal,
 ) {
-  const issuer = new URL(cloud.fake.issuer)
-  return fetch(url(`/__aac/proxy/${encodeURIComponent(issuer.origin)}${issuer.pathname}/token`), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-aac-bridge': key, ...headers },
-    body: new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-      client_id: clientIdOf(cloud.initial.accessToken),
-    }),
-    ...(signal && { signal }),
+  return refreshThroughBridge({
+    devUrl: server.url,
+    key,
+    issuer: cloud.fake.issuer,
+    refreshToken,
+    clientId: clientIdOf(cloud.initial.accessToken),
+    lockId: headers['x-aac-lock'],
+    signal,
   })
-}
-
-function clientIdOf(jwt: string): string {
-  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'))
-  return payload.client_id
 }
 
 async function acquire(): Promise<string> {

@@ -57,3 +57,39 @@ export async function waitForWorkspace(page: Page): Promise<void> {
 export async function text(page: Page, selector: string): Promise<string> {
   return ((await page.textContent(selector)) ?? '').trim()
 }
+
+/** The OAuth client of a token pair: the `client_id` claim of its access token. */
+export function clientIdOf(accessToken: string): string {
+  return JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')).client_id
+}
+
+/**
+ * The token request the page's token manager makes, through the dev server's proxy at `devUrl` with the page's
+ * bridge `key` (and its lease, `lockId`, when it holds one).
+ */
+export function refreshThroughBridge(request: {
+  devUrl: string
+  key: string
+  issuer: string
+  refreshToken: string
+  clientId: string
+  lockId?: string | undefined
+  signal?: AbortSignal | undefined
+}): Promise<Response> {
+  const issuer = new URL(request.issuer)
+  const target = `/__aac/proxy/${encodeURIComponent(issuer.origin)}${issuer.pathname}/token`
+  return fetch(new URL(target, request.devUrl), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-aac-bridge': request.key,
+      ...(request.lockId !== undefined && { 'x-aac-lock': request.lockId }),
+    },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: request.refreshToken,
+      client_id: request.clientId,
+    }),
+    ...(request.signal && { signal: request.signal }),
+  })
+}
