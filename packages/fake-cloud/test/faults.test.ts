@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { api, refresh, useFakeCloud } from './helpers.ts'
+import { api, expectPromptStop, refresh, useFakeCloud } from './helpers.ts'
 
 const start = useFakeCloud()
 
@@ -83,15 +83,7 @@ describe('faults', () => {
     const next = await api(cloud, '/v4/people/current', accessToken, { signal: AbortSignal.timeout(20_000) })
     expect(next.status).toBe(200)
     // The first request is still parked for a minute; stop() must wake it rather than wait.
-    let timer: NodeJS.Timeout | undefined
-    const outcome = await Promise.race([
-      cloud.stop().then(() => 'stopped'),
-      new Promise((r) => {
-        timer = setTimeout(r, 20_000, 'still waiting')
-      }),
-    ])
-    clearTimeout(timer)
-    expect(outcome).toBe('stopped')
+    await expectPromptStop(cloud)
   })
 
   it('unauthorized refuses a valid token once; a refresh and retry then succeed', async () => {

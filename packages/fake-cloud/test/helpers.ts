@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import type { FakeCloud, FakeCloudOptions } from '../src/index.ts'
 import { startFakeCloud } from '../src/index.ts'
 
@@ -53,4 +53,20 @@ export function api(
 export function decodeJwtPart(token: string, index: 0 | 1): Record<string, unknown> {
   const part = token.split('.')[index] ?? ''
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>
+}
+
+/**
+ * Asserts that `stop()` returns promptly while a request is parked in a delay: it must wake the parked request
+ * rather than wait for its timer (20 s is far beyond any prompt stop, far below the parked minute).
+ */
+export async function expectPromptStop(cloud: FakeCloud): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const outcome = await Promise.race([
+    cloud.stop().then(() => 'stopped'),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 20_000, 'still waiting')
+    }),
+  ])
+  clearTimeout(timer)
+  expect(outcome).toBe('stopped')
 }

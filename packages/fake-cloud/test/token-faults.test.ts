@@ -2,7 +2,7 @@
 // tests can check that a client never loses, resends or leaks a refresh token because of it.
 import { describe, expect, it } from 'vitest'
 import type { FakeCloud } from '../src/index.ts'
-import { api, decodeJwtPart, refresh, useFakeCloud } from './helpers.ts'
+import { api, decodeJwtPart, expectPromptStop, refresh, useFakeCloud } from './helpers.ts'
 
 const start = useFakeCloud()
 
@@ -184,15 +184,7 @@ describe('late-after-rotate', () => {
     // The rotation happened before the wait: the token the client still holds is spent.
     expect(cloud.isRefreshTokenValid(pair.refreshToken)).toBe(false)
     expect(cloud.stats()).toMatchObject({ tokenRequests: 1, refreshes: 1 })
-    let timer: NodeJS.Timeout | undefined
-    const outcome = await Promise.race([
-      cloud.stop().then(() => 'stopped'),
-      new Promise((r) => {
-        timer = setTimeout(r, 20_000, 'still waiting')
-      }),
-    ])
-    clearTimeout(timer)
-    expect(outcome).toBe('stopped')
+    await expectPromptStop(cloud)
   })
 
   it('is woken by stop() while the client still waits, which then gets no answer', async () => {
