@@ -40,6 +40,7 @@ export type ClientOptions = ClientBaseOptions &
 /** Token-manager settings used when the client creates it from `storage`. */
 export type ClientTokenOptions = Omit<TokenManagerOptions, 'storage' | 'fetch' | 'logger' | 'userAgent'>
 
+/** What every client takes, whichever way it gets its tokens: the config, and how requests are sent. */
 export interface ClientBaseOptions {
   /** The parsed aac_url.txt / client_id.txt. */
   config: AacConfig
@@ -59,6 +60,14 @@ export interface ClientBaseOptions {
   secrets?: (() => readonly string[]) | undefined
 }
 
+/**
+ * A client for the Alteryx Cloud REST APIs, made by {@link createClient}: JSON in and out, the managed token on
+ * every call, retries on 429/5xx, every failure an {@link AacError}.
+ *
+ * @example
+ * const workspace = await client.get('/iam/v1/workspaces/current')
+ * await client.post('/v4/jobGroups', { wrangledDataset: { id: 28629 } })
+ */
 export interface Client {
   readonly config: AacConfig
   /** Where access tokens come from: the token manager built on `storage`, or the `tokens` you passed. */

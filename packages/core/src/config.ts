@@ -21,6 +21,7 @@ export interface ConfigFileNames {
   creds: string
 }
 
+/** The three files' plain names, used in messages when no full paths are given to {@link parseConfig}. */
 export const DEFAULT_FILE_NAMES: ConfigFileNames = {
   aacUrl: 'aac_url.txt',
   clientId: 'client_id.txt',

@@ -2,6 +2,7 @@ import { isAacError } from './errors.ts'
 import { permissionDenial } from './internal/permission-hint.ts'
 import { redactOwnText, redactText } from './redact.ts'
 
+/** Options of {@link formatError}: a stack trace, and more values to keep out of the text. */
 export interface FormatErrorOptions {
   /** Append the stack trace (for `AAC_DEBUG`). */
   stack?: boolean | undefined

@@ -59,10 +59,19 @@ export {
   fileStorage,
 } from './storage/file.ts'
 
+/** The file holding the API URL (`https://api.us1.alteryxcloud.com`), as Alteryx's examples name it. */
 export const URL_FILE = 'aac_url.txt'
+/** The files that may hold the API project's Client ID, in the order they are tried. */
 export const CLIENT_ID_FILES = ['client_id.txt', 'api_project_id.txt'] as const
+/** The file holding the token pair, `{"access_token": "…", "refresh_token": "…"}`. */
 export const CREDS_FILE = 'creds.json'
 
+/**
+ * Options of {@link loadConfig}: where the three files are, or values that replace them.
+ *
+ * @example
+ * await loadConfig({ dir: '/home/me/aac' })
+ */
 export interface LoadConfigOptions {
   /** The folder holding the three files. Default: `AAC_CONFIG_DIR`, else the nearest ancestor of `cwd` with aac_url.txt. */
   dir?: string
@@ -78,6 +87,7 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>
 }
 
+/** What {@link loadConfig} found: the config and a file storage for `createClient`, and where each came from. */
 export interface LoadedConfig {
   config: AacConfig
   /** The folder the files came from. */

@@ -4,6 +4,7 @@
  * signature: the claims decide timing and are never trusted for where a secret goes (see `tokenEndpoint`).
  */
 
+/** The claims of an Alteryx Cloud access token that the toolkit reads (it never verifies the signature). */
 export interface AccessTokenClaims {
   /** Issuer base URL; the token endpoint is `${iss}/token`. */
   readonly iss: string
@@ -22,6 +23,7 @@ export type JwtProblem =
   | { kind: 'payload-not-json' }
   | { kind: 'missing-claims'; claims: string[] }
 
+/** What {@link decodeAccessToken} returns: the claims, or what is wrong with the token, never a thrown error. */
 export type DecodeResult = { ok: true; claims: AccessTokenClaims } | { ok: false; problem: JwtProblem }
 
 /** Decodes base64url (RFC 4648 §5), with or without padding, to text. Throws on bad input. */

@@ -24,6 +24,7 @@ export const LOCK_MARGIN_MS = 10_000
 /** How long past the stale age a waiter still waits, to take over a lock that just turned stale. */
 const TAKEOVER_GRACE_MS = 2_000
 
+/** How long a program waits for the token lock and when a lock counts as stale, derived by {@link lockTiming}. */
 export interface LockTiming {
   /** The refresh budget these were derived from. */
   readonly refreshBudgetMs: number

@@ -6,6 +6,13 @@
 import { AacError } from './errors.ts'
 import type { Query, RequestOptionsWithoutBody } from './request-options.ts'
 
+/**
+ * Options of {@link paginate} and `client.paginate`: the page size and start, a progress callback, and any
+ * request option.
+ *
+ * @example
+ * client.paginate('/v4/people', { limit: 500, onPage: ({ received, count }) => console.error(received, count) })
+ */
 export interface PaginateOptions extends RequestOptionsWithoutBody {
   /**
    * Items per page (`limit` in `query` or in the path works too). Some lists cap it at 1000.
@@ -21,6 +28,7 @@ export interface PaginateOptions extends RequestOptionsWithoutBody {
   onPage?: ((page: PageInfo) => void) | undefined
 }
 
+/** Progress of a walk through a list, given to `onPage` after each page. */
 export interface PageInfo {
   /** Offset this page started at. */
   offset: number

@@ -26,11 +26,13 @@ import type { Logger } from './types.ts'
 
 /** The signals that stop a script, with the numbers their exit codes are made of. */
 const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const
+/** The name of a signal that stops a script: `SIGINT`, `SIGTERM` or `SIGHUP`. */
 export type StopSignal = keyof typeof STOP_SIGNALS
 
 /** A second signal this soon after the first is the same one delivered twice (npm run with `exec`). */
 const REPEAT_WINDOW_MS = 500
 
+/** Options of {@link stopOnSignals} and {@link runMain}: how long to wait for a sent refresh, and test hooks. */
 export interface StopOnSignalsOptions {
   /**
    * Longest wait, after the first signal, for a token request already sent to be answered and saved
@@ -44,6 +46,7 @@ export interface StopOnSignalsOptions {
   exit?: ((code: number) => void) | undefined
 }
 
+/** What {@link stopOnSignals} returns: the signal to pass to requests, and what was received. */
 export interface StopOnSignals {
   /** Aborts on the first SIGINT, SIGTERM or SIGHUP. Pass it to every request. */
   readonly signal: AbortSignal
@@ -125,6 +128,7 @@ export function debugRequested(env: Record<string, string | undefined> = process
   return value !== undefined && !['', '0', 'false', 'no', 'off'].includes(value)
 }
 
+/** What {@link runMain} hands the script's body: the stop signal, a logger and the debug flag. */
 export interface MainContext {
   /** Aborts on SIGINT, SIGTERM or SIGHUP: pass it to every request (see {@link stopOnSignals}). */
   signal: AbortSignal

@@ -6,8 +6,15 @@
 /** A query parameter: `undefined` is left out, an array repeats the key (`?id=1&id=2`). */
 export type QueryValue = string | number | boolean | undefined | ReadonlyArray<string | number | boolean>
 
+/** Query parameters of a request, by name; see {@link QueryValue} for how each value is sent. */
 export type Query = Record<string, QueryValue>
 
+/**
+ * How a client retries 429, 5xx, network errors and timeouts: the number of retries and the backoff.
+ *
+ * @example
+ * createClient({ config, storage, retry: { retries: 5, maxDelayMs: 30_000 } })
+ */
 export interface RetryOptions {
   /**
    * Retries after the first attempt.
@@ -31,6 +38,12 @@ export interface RetryOptions {
   maxRetryAfterMs?: number | undefined
 }
 
+/**
+ * Options of one request: query, body, headers, abort signal, timeout, and whether it may be retried.
+ *
+ * @example
+ * await client.request('GET', '/v4/people', { query: { limit: 10 }, timeoutMs: 5_000, signal })
+ */
 export interface RequestOptions {
   query?: Query | undefined
   /**

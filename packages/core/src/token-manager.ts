@@ -30,6 +30,12 @@ import { obtain } from './rotation/protocol.ts'
 import type { TokenStorage } from './storage/types.ts'
 import type { AccessTokenSource, FetchLike, Logger } from './types.ts'
 
+/**
+ * Options of {@link createTokenManager}: the store, and how refreshes are sent and judged.
+ *
+ * @example
+ * const tokens = createTokenManager({ storage, region: 'us1' })
+ */
 export interface TokenManagerOptions {
   /** Where the pair lives and how programs sharing it take turns. */
   storage: TokenStorage
@@ -66,6 +72,7 @@ export interface TokenManagerOptions {
   userAgent?: string | undefined
 }
 
+/** What {@link TokenManager.state} reports about the access token in use. */
 export interface TokenState {
   /** When the current access token expires. */
   expiresAt: Date
@@ -75,6 +82,7 @@ export interface TokenState {
   issuer: string
 }
 
+/** Counters of a token manager, for tests and `aac` to show what happened. */
 export interface TokenManagerStats {
   /** Refreshes this process performed (each spent a refresh token). */
   refreshes: number
@@ -82,6 +90,10 @@ export interface TokenManagerStats {
   adopted: number
 }
 
+/**
+ * Hands out fresh access tokens from a {@link TokenStorage}, refreshing under the store's lock when needed; give
+ * one to several clients with `createClient({ config, tokens })`.
+ */
 export interface TokenManager extends AccessTokenSource {
   /** Rotates now, under the lock, unless another program rotated meanwhile. Returns the new access token. */
   refresh(signal?: AbortSignal): Promise<string>

@@ -34,6 +34,12 @@ import {
 } from './pair-codec.ts'
 import type { StoredTokens, TokenStorage, WithLockOptions } from './types.ts'
 
+/**
+ * Options of {@link fileStorage}: the creds.json to keep the pair in, and the lock programs sharing it take.
+ *
+ * @example
+ * const storage = fileStorage({ path: '/home/me/aac/creds.json', region: 'us1' })
+ */
 export interface FileStorageOptions {
   /** creds.json: `{"access_token": "...", "refresh_token": "..."}`, shared with every other program. */
   path: string

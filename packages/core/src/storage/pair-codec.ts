@@ -41,6 +41,7 @@ const KEYS = {
   wire: { access: 'accessToken', refresh: 'refreshToken', meta: 'meta' },
 } as const
 
+/** Options of the pair codec's readers: where the pair is (for messages), the region, how strict to be. */
 export interface PairCodecOptions {
   /** Where the pair is, named in every message: a file path, `IndexedDB "aac" › tokens › "aac.tokens"`. */
   where: string
@@ -78,6 +79,7 @@ export interface PairProblem {
   readonly message: string
 }
 
+/** What a decode returns: the pair, or the problem found, never a thrown error. */
 export type PairDecoding =
   | { readonly ok: true; readonly tokens: StoredTokens }
   | { readonly ok: false; readonly problem: PairProblem }

@@ -49,6 +49,7 @@ export interface RefreshRecord {
   readonly tokenId: string
 }
 
+/** Options of {@link TokenStorage.withLock}: an abort signal for the wait. */
 export interface WithLockOptions {
   /** Stops waiting for the lock (Ctrl-C): the call rejects with the signal's reason and `fn` never runs. */
   signal?: AbortSignal | undefined

@@ -36,6 +36,12 @@ export interface WebLocks {
   ): Promise<T>
 }
 
+/**
+ * Options of {@link webStorage}: the key, where the pair lives and the lock manager that tabs share.
+ *
+ * @example
+ * const storage = webStorage({ key: 'my-app.tokens' })
+ */
 export interface WebStorageOptions {
   /** The key holding the pair (default `aac.tokens`). */
   key?: string
@@ -54,6 +60,7 @@ export interface WebStorageOptions {
   lockTimeoutMs?: number
 }
 
+/** Options of {@link indexedDbArea}: the database and object store to keep values in. */
 export interface IndexedDbAreaOptions {
   /** The database name (default `aac`). */
   database?: string

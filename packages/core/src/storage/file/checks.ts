@@ -191,6 +191,7 @@ function isAFolder(path: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // creds.json before a write
 
+/** What {@link checkCredsFile} can find wrong with where creds.json lives (a link, a hard link, a mount…). */
 export type CredsFileProblemKind =
   | 'dangling-symlink'
   | 'symlink-loop'
@@ -198,6 +199,7 @@ export type CredsFileProblemKind =
   | 'hard-linked'
   | 'mount-point'
 
+/** One finding of {@link checkCredsFile}: its kind, the path it is about, and whether it blocks writes. */
 export interface CredsFileProblem {
   readonly kind: CredsFileProblemKind
   /** The path the problem is about: creds.json as given, or the file a link leads to. */

@@ -26,6 +26,7 @@ export {
   type StaleReason,
 } from './lock-inspect.ts'
 
+/** Options of {@link acquireFileLock}: how long to wait, when a lock is stale, and an abort signal. */
 export interface FileLockOptions {
   /**
    * Give up waiting after this long with a `LOCK_TIMEOUT` StorageError. Default `LOCK_TIMING.waitMs` (62 s).
@@ -44,6 +45,7 @@ export interface FileLockOptions {
   signal?: AbortSignal | undefined
 }
 
+/** A lock file held by this process, from {@link acquireFileLock}: check it is still held, then release it. */
 export interface FileLock {
   /** The absolute path of the lock file. */
   readonly path: string

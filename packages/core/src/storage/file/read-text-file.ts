@@ -1,5 +1,6 @@
 import { CREDS_FILE_MAX_BYTES, FileKindError, openRegularFile } from './checks.ts'
 
+/** Options of {@link readTextFile}: the largest file it reads. */
 export interface ReadTextFileOptions {
   /** Refuse a bigger file with a `FileKindError` (`code` `EFBIG`) before reading it. Default 1 MiB. */
   maxBytes?: number | undefined
