@@ -93,6 +93,32 @@ function found(file: string, statement: Statement): Found {
   return { at: `${relative(ROOT, file)}:${statement.line}`, documented: statement.documented }
 }
 
+const MEMBER = /^ {2}(?:readonly |declare |static |get |async )*([A-Za-z_$][\w$]*)[?!]?\s*[(:<]/
+
+/**
+ * The public members of an exported interface or class, each with whether a doc comment ends on the line right
+ * above it. Constructors and `override`s (documented where they are first declared) are left out.
+ */
+export function membersOf(exported: ExportedName): ExportedName[] {
+  const [path = '', line = '0'] = exported.at.split(/:(?=\d+$)/)
+  const lines = readFileSync(join(ROOT, path), 'utf8').split('\n')
+  const start = Number(line) - 1
+  if (!/^export (declare )?(abstract )?(interface|class) /.test(lines[start] ?? '')) return []
+  if (lines[start]?.trimEnd().endsWith('}')) return []
+  const members: ExportedName[] = []
+  for (let index = start + 1; index < lines.length && !lines[index]?.startsWith('}'); index++) {
+    const name = MEMBER.exec(lines[index] ?? '')?.[1]
+    if (!name || name === 'constructor') continue
+    members.push({
+      entry: exported.entry,
+      name: `${exported.name}.${name}`,
+      at: `${path}:${index + 1}`,
+      documented: (lines[index - 1] ?? '').trimEnd().endsWith('*/'),
+    })
+  }
+  return members
+}
+
 interface Statement {
   text: string
   line: number

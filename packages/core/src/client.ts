@@ -53,6 +53,7 @@ export interface ClientBaseOptions {
    * @default 30000
    */
   timeoutMs?: number | undefined
+  /** How failed requests are retried (429, 5xx, network errors, timeouts); see {@link RetryOptions}. */
   retry?: RetryOptions | undefined
   /** Receives a line per retry and per token renewal: method, path, status, wait. Never headers or tokens. */
   logger?: Logger | undefined
@@ -69,6 +70,7 @@ export interface ClientBaseOptions {
  * await client.post('/v4/jobGroups', { wrangledDataset: { id: 28629 } })
  */
 export interface Client {
+  /** The API URLs, region and project id the client sends requests with. */
   readonly config: AacConfig
   /** Where access tokens come from: the token manager built on `storage`, or the `tokens` you passed. */
   readonly tokens: AccessTokenSource
@@ -76,10 +78,15 @@ export interface Client {
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>
   /** Like `request`, keeping status and headers. */
   requestRaw<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<AacResponse<T>>
+  /** `GET path`: the decoded body. `options.query` becomes the query string. */
   get<T = unknown>(path: string, options?: RequestOptionsWithoutBody): Promise<T>
+  /** `POST path` with `body` (JSON unless it is a string, Blob, FormData…): the decoded answer. */
   post<T = unknown>(path: string, body?: unknown, options?: RequestOptionsWithoutBody): Promise<T>
+  /** `PUT path` with `body`: the decoded answer. */
   put<T = unknown>(path: string, body?: unknown, options?: RequestOptionsWithoutBody): Promise<T>
+  /** `PATCH path` with `body`: the decoded answer. */
   patch<T = unknown>(path: string, body?: unknown, options?: RequestOptionsWithoutBody): Promise<T>
+  /** `DELETE path`: the decoded answer, `undefined` when the body is empty. */
   delete<T = unknown>(path: string, options?: RequestOptionsWithoutBody): Promise<T>
   /**
    * Every item of a `/v4` list (`{"data": [...], "count": N}`), fetched page by page with `limit`/`offset`.

@@ -16,8 +16,11 @@ export { assertAccessTokenClaims } from './storage/pair-codec.ts'
 
 /** The names used in messages; pass full paths so the user knows which copy is meant. */
 export interface ConfigFileNames {
+  /** How aac_url.txt is named in messages. */
   aacUrl: string
+  /** How client_id.txt is named in messages. */
   clientId: string
+  /** How creds.json is named in messages. */
   creds: string
 }
 
@@ -233,8 +236,11 @@ export function parseCreds(text: string, file = DEFAULT_FILE_NAMES.creds, region
 
 /** The three files' text, as read from disk or given in code. */
 export interface ConfigTexts {
+  /** The text of aac_url.txt: the API URL. */
   aacUrl: string
+  /** The text of client_id.txt: the API project's Client ID. */
   clientId: string
+  /** The text of creds.json: `{"access_token": "…", "refresh_token": "…"}`. */
   creds: string
 }
 

@@ -52,6 +52,7 @@ export interface AacErrorOptions {
 /** Base class of every error this library throws. */
 export class AacError extends Error {
   override readonly name: string = 'AacError'
+  /** What went wrong, stable across versions: branch on it, not on the message. */
   readonly code: AacErrorCode
 
   constructor(code: AacErrorCode, message: string, options: AacErrorOptions = {}) {
@@ -92,6 +93,7 @@ export class ConfigError extends AacError {
  */
 export class AuthError extends AacError {
   override readonly name = 'AuthError'
+  /** The page where the user generates a new token pair, when the fix is to generate one. */
   readonly url: string | undefined
 
   constructor(
@@ -116,7 +118,9 @@ export class AuthError extends AacError {
 /** The API answered with an error status. */
 export class ApiError extends AacError {
   override readonly name: string = 'ApiError'
+  /** The HTTP status the API answered. */
   readonly status: number
+  /** The request's method: `GET`, `POST`… */
   readonly method: string
   /** Path and query of the request (never its headers or body). */
   readonly path: string
@@ -124,6 +128,7 @@ export class ApiError extends AacError {
   readonly requestId: string | undefined
   /** The parsed (redacted) response body, or its text. */
   readonly body: unknown
+  /** The raw response (body already read), not enumerable so that logging the error does not dump it. */
   declare readonly response: Response
 
   constructor(
@@ -163,6 +168,7 @@ export class ApiError extends AacError {
 /** 429 Too Many Requests. `retryAfterMs` comes from `x-retry-after` or `Retry-After`. */
 export class RateLimitError extends ApiError {
   override readonly name = 'RateLimitError'
+  /** How long the API asked to wait before the next request, in ms, when it said. */
   readonly retryAfterMs: number | undefined
 
   constructor(
@@ -200,6 +206,7 @@ export class AbortedError extends AacError {
 /** The token store could not be read, written or locked. `location` names the file or store. */
 export class StorageError extends AacError {
   override readonly name = 'StorageError'
+  /** The file or store that failed: a path, `memory`, an IndexedDB key. */
   readonly location: string | undefined
 
   constructor(

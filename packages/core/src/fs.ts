@@ -89,6 +89,7 @@ export interface LoadConfigOptions {
 
 /** What {@link loadConfig} found: the config and a file storage for `createClient`, and where each came from. */
 export interface LoadedConfig {
+  /** The API URLs, region and project id: hand it to `createClient`. */
   config: AacConfig
   /** The folder the files came from. */
   dir: string

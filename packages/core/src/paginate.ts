@@ -42,6 +42,7 @@ export interface PageInfo {
 
 /** What `paginate` needs of a client: its `get`. */
 export interface PageSource {
+  /** Fetches one page: `client.get` with the page's `limit` and `offset` in the query. */
   get<T = unknown>(path: string, options?: RequestOptionsWithoutBody): Promise<T>
 }
 

@@ -45,6 +45,7 @@ export interface RetryOptions {
  * await client.request('GET', '/v4/people', { query: { limit: 10 }, timeoutMs: 5_000, signal })
  */
 export interface RequestOptions {
+  /** Query parameters, added to any already in the path (see {@link QueryValue}). */
   query?: Query | undefined
   /**
    * Sent as JSON unless it is a string, Blob, ArrayBuffer (or view), URLSearchParams, FormData or
@@ -53,6 +54,7 @@ export interface RequestOptions {
   body?: unknown | undefined
   /** Extra headers; they override ours, except Authorization, which is always the managed token. */
   headers?: Record<string, string> | undefined
+  /** Stops the request, its retries and any wait for the token lock: it rejects as `ABORTED` (or with the signal's Error). */
   signal?: AbortSignal | undefined
   /** Per attempt, in ms; overrides the client's. */
   timeoutMs?: number | undefined
@@ -68,7 +70,9 @@ export type RequestOptionsWithoutBody = Omit<RequestOptions, 'body'>
 
 /** A response with its status and headers kept (for a CLI's `--include`). */
 export interface AacResponse<T> {
+  /** The HTTP status. */
   status: number
+  /** The response headers. */
   headers: Headers
   /** Parsed JSON, text, or `undefined` for an empty body. */
   data: T

@@ -67,6 +67,7 @@ export interface TokenManagerOptions {
   programName?: string | undefined
   /** Clock, for tests. */
   now?: (() => number) | undefined
+  /** Receives token events (refreshed, a pair adopted from another program, clock skew), never a token value. */
   logger?: Logger | undefined
   /** Sent as the User-Agent of token requests where the runtime allows it. */
   userAgent?: string | undefined
@@ -99,9 +100,11 @@ export interface TokenManager extends AccessTokenSource {
   refresh(signal?: AbortSignal): Promise<string>
   /** Expiry and issuer of the token in use, once one was loaded. */
   state(): TokenState | undefined
+  /** Counters of what this manager did: refreshes sent, pairs adopted from another program. */
   stats(): TokenManagerStats
   /** Every token value this manager has seen, for redaction by value. */
   secrets(): string[]
+  /** The store the pair lives in. */
   readonly storage: TokenStorage
 }
 

@@ -65,7 +65,9 @@ export interface JobProgress {
   jobId: number
   /** The last status polled; undefined before the first poll. */
   status: JobStatus | (string & {}) | undefined
+  /** How many times the status was polled so far. */
   polls: number
+  /** Milliseconds since the job was started. */
   elapsedMs: number
 }
 
@@ -77,9 +79,13 @@ export interface JobProgress {
  * console.log(`job ${jobId} completed after ${polls} polls; session ${String(started['sessionId'])}`)
  */
 export interface JobResult {
+  /** The job group id. */
   jobId: number
+  /** Always `Complete`: a job that failed or was canceled rejects with a {@link JobError}. */
   status: 'Complete'
+  /** How many times the status was polled. */
   polls: number
+  /** Milliseconds from the start to the completion seen. */
   elapsedMs: number
   /** The answer of POST /v4/jobGroups (`id`, `sessionId`, `jobs`…). */
   started: Record<string, unknown>
@@ -98,7 +104,9 @@ export interface JobResult {
  */
 export class JobError extends AacError {
   override readonly name = 'JobError'
+  /** The job group id. */
   readonly jobId: number
+  /** The status the job ended with: `Failed` or `Canceled`. */
   readonly status: string
 
   constructor(

@@ -20,19 +20,27 @@ const CURRENT_PERSON = '/v4/people/current'
  * console.log(`${me.name} <${me.email}>${me.isAdmin ? ' (admin)' : ''}`)
  */
 export interface Person {
+  /** The person's id, as `/v4/people/{id}` takes it. */
   id?: number
+  /** The sign-in email address. */
   email?: string
+  /** The display name. */
   name?: string
   /** `active` for a person who can sign in. */
   state?: string
+  /** True for a workspace admin. */
   isAdmin?: boolean
+  /** True when the account is disabled. */
   isDisabled?: boolean
+  /** The single sign-on identity, or null without SSO. */
   ssoPrincipal?: string | null
+  /** The Hadoop principal, or null when none is set. */
   hadoopPrincipal?: string | null
   /** ISO date of the last sign-in. */
   lastLoginTime?: string | null
   /** ISO date. */
   createdAt?: string
+  /** ISO date of the last change. */
   updatedAt?: string
 }
 

@@ -19,7 +19,9 @@ const CURRENT_WORKSPACE = '/iam/v1/workspaces/current'
  * console.log(`${name}: ${members} members`)
  */
 export interface Workspace {
+  /** The workspace's id. */
   id?: number
+  /** The workspace's name, as the web app shows it. */
   name?: string
   /** `active` in the guide's answer. */
   state?: string
@@ -27,10 +29,13 @@ export interface Workspace {
   lastStateChange?: string | null
   /** The workspace's own host, without a scheme: `my-team.us1.alteryxcloud.com`. */
   custom_url?: string
+  /** The largest number of members the workspace allows. */
   max_user_number?: number
+  /** Another identifier of the workspace, a string. */
   gid?: string
   /** ISO date: `2025-02-05T18:05:29.000Z`. */
   createdAt?: string
+  /** ISO date of the last change. */
   updatedAt?: string
   /** The workspace's tiers. */
   workspacetiers?: { data?: WorkspaceTier[] }
@@ -56,7 +61,9 @@ export interface Workspace {
  * const trials = tiers.filter((tier) => tier.trialState !== undefined && tier.trialState !== 'None')
  */
 export interface WorkspaceTier {
+  /** True for a tier meant for one user. */
   isSingleUser?: boolean
+  /** The tier's id. */
   id?: number
   /** `enterprise_cloud22`, the same as the workspace's `workspace_tier` for the current tier. */
   name?: string
@@ -64,6 +71,7 @@ export interface WorkspaceTier {
   startsAt?: string
   /** `None` when the tier is not a trial. */
   trialState?: string
+  /** The workspace the tier belongs to. */
   workspace?: { id?: number }
 }
 

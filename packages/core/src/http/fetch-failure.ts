@@ -9,6 +9,7 @@ import { redactText } from '../redact.ts'
 
 /** What {@link describeFetchFailure} may know besides the error and URL. */
 export interface FetchFailureContext {
+  /** The request's method, named in the message. */
   method?: string | undefined
   /** The per-attempt timeout, named in TIMEOUT messages. */
   timeoutMs?: number | undefined
@@ -16,6 +17,7 @@ export interface FetchFailureContext {
   reason?: 'timeout' | 'abort' | undefined
   /** How many times the request was sent. */
   attempts?: number | undefined
+  /** Token values to redact from the message besides anything token-shaped. */
   secrets?: readonly string[] | undefined
   /** The runtime whose CA advice to give (default: the current one). */
   runtime?: RuntimeInfo | undefined

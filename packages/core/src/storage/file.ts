@@ -77,7 +77,9 @@ export interface FileTokenStorage extends TokenStorage {
   readonly lockPath: string
   /** The lock file `withLock` takes right now: the `lockPath` option, else {@link credsLockPath}. */
   resolveLockPath(): Promise<string>
+  /** Runs `fn` holding creds.json's lock file, which every program sharing the file takes. */
   withLock<T>(fn: () => Promise<T>, options?: WithLockOptions): Promise<T>
+  /** Writes a pair that could not be saved to `creds.json.recovered-<time>` beside it; returns that path. */
   saveRecovery(tokens: StoredTokens): Promise<string>
 }
 

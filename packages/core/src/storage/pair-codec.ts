@@ -75,7 +75,9 @@ export type PairProblemKind =
 
 /** A pair that cannot be used, with a message that names `where` and the fix, and never quotes a token. */
 export interface PairProblem {
+  /** What is wrong, for code to branch on. */
   readonly kind: PairProblemKind
+  /** What is wrong and how to fix it, for the user. */
   readonly message: string
 }
 

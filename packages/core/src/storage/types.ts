@@ -5,7 +5,9 @@
  * was written with).
  */
 export interface StoredTokens {
+  /** The access token (a JWT) sent as `Authorization: Bearer`. */
   readonly accessToken: string
+  /** The single-use refresh token that buys the next pair. */
   readonly refreshToken: string
   /** What the programs sharing the store learnt about this pair. Stores keep it with the pair, as given. */
   readonly meta?: PairMeta | undefined
@@ -35,7 +37,9 @@ export interface RefreshRecord {
   readonly at: string
   /** The program that sent it: `aac token`, `get_workspace.ts`, `deno`… */
   readonly program: string
+  /** The process id of that program. */
   readonly pid?: number | undefined
+  /** The host name of the computer it ran on. */
   readonly host?: string | undefined
   /**
    * `sent`: the request was sent and nothing more is known (the sender may have been killed);
@@ -95,7 +99,9 @@ export interface TokenStorage {
    * `IndexedDB "aac" › tokens › "aac.tokens"`.
    */
   readonly location: string
+  /** The stored pair, or undefined when there is none; a store that cannot read it rejects. */
   read(): Promise<StoredTokens | undefined>
+  /** Replaces the stored pair; resolves once it is stored for good. */
   write(tokens: StoredTokens): Promise<void>
   /**
    * Runs `fn` under the store's lock. `options.signal` stops the wait for the lock (rejecting with the

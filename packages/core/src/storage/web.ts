@@ -29,6 +29,7 @@ export interface WebStorageArea {
  * holder at a time across every tab, window and worker of the origin.
  */
 export interface WebLocks {
+  /** Calls `callback` holding the lock `name`, waiting for it first; the lock is released when it settles. */
   request<T>(
     name: string,
     options: { mode?: 'exclusive'; signal?: AbortSignal },
@@ -72,7 +73,9 @@ export interface IndexedDbAreaOptions {
 
 /** A {@link WebStorageArea} in IndexedDB, which can also delete a key. */
 export interface IndexedDbArea extends WebStorageArea {
+  /** Where the value of `key` lives, for messages: `IndexedDB "aac" › tokens › "aac.tokens"`. */
   describe(key: string): string
+  /** Removes the value stored under `key`. */
   delete(key: string): Promise<void>
 }
 

@@ -28,12 +28,15 @@ export const CREDS_FILE_MAX_BYTES = 1024 * 1024
  */
 export class FileKindError extends Error {
   override readonly name = 'FileKindError'
+  /** `ENOTREG`: not a regular file; `EISDIR`: a folder; `EFBIG`: too big. */
   readonly code: 'ENOTREG' | 'EISDIR' | 'EFBIG'
+  /** The path that was refused. */
   readonly path: string
   /** `a folder`, `a FIFO (named pipe)`, `a socket`…; `a regular file` for EFBIG. */
   readonly kind: string
   /** For EFBIG: the file's size and the limit it exceeds, in bytes. */
   readonly size: number | undefined
+  /** For EFBIG: the largest size accepted, in bytes. */
   readonly limit: number | undefined
 
   /** `limit`: the file is a regular one but too big; `size` its size when it differs from `stats.size`. */
@@ -201,6 +204,7 @@ export type CredsFileProblemKind =
 
 /** One finding of {@link checkCredsFile}: its kind, the path it is about, and whether it blocks writes. */
 export interface CredsFileProblem {
+  /** What was found. */
   readonly kind: CredsFileProblemKind
   /** The path the problem is about: creds.json as given, or the file a link leads to. */
   readonly path: string
@@ -215,7 +219,9 @@ export interface CredsFileProblem {
 
 /** For tests: the looks `checkCredsFile` takes, replaceable. */
 export interface CheckCredsFileOptions {
+  /** Replaces `stat` (follows links). */
   stat?: ((path: string) => Promise<Stats>) | undefined
+  /** Replaces `lstat` (does not follow links). */
   lstat?: ((path: string) => Promise<Stats>) | undefined
   /**
    * The mount points of this system (absolute paths), or undefined where they cannot be listed (then a file

@@ -7,7 +7,9 @@ import { errorCode } from './error-code.ts'
 
 /** What a lock file holds: who took the lock and when. Plain JSON, one line, so a human can read it too. */
 export interface LockOwner {
+  /** The process id of the program that took the lock. */
   readonly pid: number
+  /** The host name of the computer it runs on. */
   readonly host: string
   /** Random per acquisition: release and stale-lock takeover act only on the exact lock they looked at. */
   readonly token: string
@@ -201,6 +203,7 @@ export interface LockState {
   readonly local?: boolean
   /** How long the lock has been held (0 when free or unreadable). */
   readonly ageMs: number
+  /** Why a `stale` lock counts as stale. */
   readonly reason?: StaleReason
   /** Set when the file exists but cannot be read (`EACCES`…): it is respected, never taken over. */
   readonly unreadable?: string
