@@ -210,7 +210,7 @@ export function createApiError(response: Response, body: unknown, context: Respo
 }
 
 /**
- * Reads the body of an error response and builds its typed error (see {@link createApiError}).
+ * Reads the body of an error response and builds its typed error (see `createApiError`).
  *
  * @example
  * if (!response.ok) throw await errorFromResponse(response, { method: 'GET', url })

@@ -194,7 +194,8 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
 /**
  * The lock file for the creds.json at `credsPath`: `<file>.lock` beside the file it really is, so that
  * `repo/creds.json → ~/.aac/creds.json` and `AAC_CONFIG_DIR=~/.aac` lock the same file. Resolved afresh
- * on each call: the file may not exist yet, or be linked elsewhere later. {@link resolveTarget} has the rules.
+ * on each call: the file may not exist yet, or be linked elsewhere later. `resolveTarget`
+ * (storage/file/resolve-target.ts) has the rules.
  *
  * @example
  * await credsLockPath('/repo/creds.json') // '/home/me/.aac/creds.json.lock'

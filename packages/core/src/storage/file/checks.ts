@@ -24,7 +24,7 @@ export const CREDS_FILE_MAX_BYTES = 1024 * 1024
 
 /**
  * A path that is not a regular file (`ENOTREG`, or `EISDIR` for a folder), or one too big to be the file meant
- * (`EFBIG`). Thrown by {@link openRegularFile} and `readTextFile` before any byte is read.
+ * (`EFBIG`). Thrown by `openRegularFile` and `readTextFile` before any byte is read.
  */
 export class FileKindError extends Error {
   override readonly name = 'FileKindError'
