@@ -183,6 +183,12 @@ describe('the tarballs', () => {
     },
   )
 
+  it('npm pack refuses: it ignores publishConfig, so its tarball would point at src/*.ts', async () => {
+    const result = await run('npm', ['pack', '--dry-run'], { cwd: join(ROOT, 'packages', 'core'), env: ENV })
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toContain('Pack and publish with pnpm')
+  })
+
   it('the CLI depends on @aac/core by version and not on tsx', async () => {
     const cli = JSON.parse(await readFile(join(app, 'node_modules', '@aac', 'cli', 'package.json'), 'utf8'))
     const core = JSON.parse(await readFile(join(app, 'node_modules', '@aac', 'core', 'package.json'), 'utf8'))
