@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { build } from 'esbuild'
+import { build as viteBuild } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectOneSafeRotation, fakeWorkspace, ROOT, type RunResult, run, start } from '../helpers.ts'
 
@@ -289,6 +290,24 @@ describe('an app using the installed packages', () => {
       'browser.mjs',
     ])
     expect(result.outputFiles[0]?.text).not.toMatch(/from ["']node:/)
+  })
+
+  it('Vite builds a page that imports the main entry, with no Node built-in', async () => {
+    const output = await viteBuild({
+      root: app,
+      configFile: false,
+      logLevel: 'silent',
+      build: {
+        lib: { entry: join(app, 'browser.mjs'), formats: ['es'], fileName: 'page' },
+        outDir: join(app, 'vite-dist'),
+        write: false,
+        minify: false,
+      },
+    })
+    const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => ('output' in o ? o.output : []))
+    const code = chunks.map((chunk) => ('code' in chunk ? chunk.code : '')).join('\n')
+    expect(code).toMatch(/createClient/)
+    expect(code).not.toMatch(/from ["']node:|require\(["']node:/)
   })
 })
 
