@@ -143,20 +143,26 @@ afterAll(async () => {
 })
 
 describe('the tarballs', () => {
-  it.each(PACKAGES)('%s: built JS, declarations, the license; no source, tests or tsconfig', async (name) => {
-    const list = mustSucceed('tar', await run('tar', ['tzf', tarballs[name] as string]))
-      .stdout.trim()
-      .split('\n')
-    const files = list.map((f) => f.replace(/^package\//, ''))
-    for (const file of files)
-      expect(file).toMatch(/^(package\.json|README\.md|LICENSE|bin\/[\w-]+\.js|dist\/.+\.(js|d\.ts))$/)
-    expect(files).toContain('LICENSE')
-    expect(files.includes('README.md')).toBe(existsSync(join(ROOT, 'packages', name, 'README.md')))
-    expect(files.filter((f) => /test/.test(f))).toEqual([])
-    for (const f of files.filter((f) => f.endsWith('.js') && f.startsWith('dist/'))) {
-      expect(files).toContain(f.replace(/\.js$/, '.d.ts'))
-    }
-  })
+  it.each(PACKAGES)(
+    '%s: built JS, declarations, the license and changelog; no source, tests or tsconfig',
+    async (name) => {
+      const list = mustSucceed('tar', await run('tar', ['tzf', tarballs[name] as string]))
+        .stdout.trim()
+        .split('\n')
+      const files = list.map((f) => f.replace(/^package\//, ''))
+      for (const file of files)
+        expect(file).toMatch(
+          /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|bin\/[\w-]+\.js|dist\/.+\.(js|d\.ts))$/,
+        )
+      expect(files).toContain('LICENSE')
+      expect(files).toContain('CHANGELOG.md')
+      expect(files.includes('README.md')).toBe(existsSync(join(ROOT, 'packages', name, 'README.md')))
+      expect(files.filter((f) => /test/.test(f))).toEqual([])
+      for (const f of files.filter((f) => f.endsWith('.js') && f.startsWith('dist/'))) {
+        expect(files).toContain(f.replace(/\.js$/, '.d.ts'))
+      }
+    },
+  )
 
   it.each(PACKAGES)(
     '%s: its installed manifest: dist/, versions not workspace:, the public fields',
