@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import process from 'node:process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Cloud, clientIdOf, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
+import { type Cloud, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
 
 interface Vite {
   child: ChildProcess
@@ -98,9 +98,8 @@ async function refreshHeld(dev: Vite, ms: number, refreshToken: string, lockId?:
   void refreshThroughBridge({
     devUrl: dev.url,
     key: dev.key,
-    issuer: cloud.fake.issuer,
+    cloud,
     refreshToken,
-    clientId: clientIdOf(cloud.initial.accessToken),
     lockId,
   }).catch(() => undefined)
   for (let waited = 0; cloud.fake.stats().tokenRequests === 0; waited += 20) {

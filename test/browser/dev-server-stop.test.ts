@@ -8,7 +8,7 @@ import process from 'node:process'
 import { createLogger, createServer, type Plugin, type ViteDevServer } from 'vite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AacBridgeOptions, aacBridge } from '../../examples/browser/server/plugin.ts'
-import { type Cloud, clientIdOf, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
+import { type Cloud, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
 
 interface Started {
   server: ViteDevServer
@@ -95,9 +95,8 @@ function refresh(dev: Started, refreshToken: string, lockId?: string): Promise<R
   return refreshThroughBridge({
     devUrl: dev.url,
     key: dev.key,
-    issuer: cloud.fake.issuer,
+    cloud,
     refreshToken,
-    clientId: clientIdOf(cloud.initial.accessToken),
     lockId,
   })
 }

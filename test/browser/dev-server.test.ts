@@ -8,7 +8,6 @@ import { isFileLoadingAllowed, resolveConfig } from 'vite'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   type Cloud,
-  clientIdOf,
   type DevServer,
   refreshThroughBridge,
   repoRoot,
@@ -60,9 +59,8 @@ function refreshThroughProxy(
   return refreshThroughBridge({
     devUrl: server.url,
     key,
-    issuer: cloud.fake.issuer,
+    cloud,
     refreshToken,
-    clientId: clientIdOf(cloud.initial.accessToken),
     lockId: headers['x-aac-lock'],
     signal,
   })

@@ -64,19 +64,18 @@ export function clientIdOf(accessToken: string): string {
 }
 
 /**
- * The token request the page's token manager makes, through the dev server's proxy at `devUrl` with the page's
- * bridge `key` (and its lease, `lockId`, when it holds one).
+ * The token request the page's token manager makes for `cloud`'s pair, through the dev server's proxy at
+ * `devUrl` with the page's bridge `key` (and its lease, `lockId`, when it holds one).
  */
 export function refreshThroughBridge(request: {
+  cloud: Cloud
   devUrl: string
   key: string
-  issuer: string
   refreshToken: string
-  clientId: string
   lockId?: string | undefined
   signal?: AbortSignal | undefined
 }): Promise<Response> {
-  const issuer = new URL(request.issuer)
+  const issuer = new URL(request.cloud.fake.issuer)
   const target = `/__aac/proxy/${encodeURIComponent(issuer.origin)}${issuer.pathname}/token`
   return fetch(new URL(target, request.devUrl), {
     method: 'POST',
@@ -88,7 +87,7 @@ export function refreshThroughBridge(request: {
     body: new URLSearchParams({
       grant_type: 'refresh_token',
       refresh_token: request.refreshToken,
-      client_id: request.clientId,
+      client_id: clientIdOf(request.cloud.initial.accessToken),
     }),
     ...(request.signal && { signal: request.signal }),
   })

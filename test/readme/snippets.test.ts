@@ -55,23 +55,11 @@ describe('the documentation snippets', () => {
       files: ['free-names.d.ts', ...files],
     }
     await writeFile(join(OUT, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
-    const result = await run(join(ROOT, 'node_modules/.bin/tsc'), [
-      '--noEmit',
-      '-p',
-      join(OUT, 'tsconfig.json'),
-    ])
-    expect(result.stdout + result.stderr).toBe('')
-    expect(result.code).toBe(0)
+    await expectTypeChecks(join(OUT, 'tsconfig.json'))
   })
 
   it('type-check, the runnable snippets of test/readme/snippets', async () => {
-    const result = await run(join(ROOT, 'node_modules/.bin/tsc'), [
-      '--noEmit',
-      '-p',
-      join(ROOT, 'test/readme'),
-    ])
-    expect(result.stdout + result.stderr).toBe('')
-    expect(result.code).toBe(0)
+    await expectTypeChecks(join(ROOT, 'test/readme'))
   })
 
   it('are shown verbatim in a README, each file of test/readme/snippets', async () => {
@@ -105,3 +93,10 @@ describe('the documentation snippets', () => {
     })
   })
 })
+
+/** `tsc --noEmit -p project` prints nothing and succeeds. */
+async function expectTypeChecks(project: string): Promise<void> {
+  const result = await run(join(ROOT, 'node_modules/.bin/tsc'), ['--noEmit', '-p', project])
+  expect(result.stdout + result.stderr).toBe('')
+  expect(result.code).toBe(0)
+}
