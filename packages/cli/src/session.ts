@@ -18,6 +18,7 @@ import {
   VERSION,
 } from '@aac/core'
 import { type LoadedConfig, loadConfig } from '@aac/core/fs'
+import { lineLogger } from '@aac/core/process'
 import { type CliIo, debugEnabled } from './io.ts'
 
 export const USER_AGENT = `aac-cli/${VERSION}`
@@ -30,8 +31,7 @@ export interface Session extends LoadedConfig {
 /** Debug lines on stderr with AAC_DEBUG=1. The core never hands a token to its logger. */
 export function debugLogger(io: CliIo): Logger | undefined {
   if (!debugEnabled(io.env)) return undefined
-  return (message, details) =>
-    io.stderr.write(`[aac] ${message}${details ? ` ${JSON.stringify(details)}` : ''}\n`)
+  return lineLogger((line) => io.stderr.write(line))
 }
 
 /**

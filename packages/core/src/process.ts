@@ -128,6 +128,17 @@ export function debugRequested(env: Record<string, string | undefined> = process
   return value !== undefined && !['', '0', 'false', 'no', 'off'].includes(value)
 }
 
+/**
+ * A logger that writes one line per event, `[aac] message {"details":…}`, the format of every debug line of the
+ * examples and `aac`. The core never hands a token to its logger.
+ *
+ * @example
+ * const logger = lineLogger((line) => process.stderr.write(line))
+ */
+export function lineLogger(write: (line: string) => void): Logger {
+  return (message, details) => write(`[aac] ${message}${details ? ` ${JSON.stringify(details)}` : ''}\n`)
+}
+
 /** What {@link runMain} hands the script's body: the stop signal, a logger and the debug flag. */
 export interface MainContext {
   /** Aborts on SIGINT, SIGTERM or SIGHUP: pass it to every request (see {@link stopOnSignals}). */
@@ -158,8 +169,9 @@ export async function runMain(
   try {
     // Inside the try: Deno without --allow-env=AAC_DEBUG refuses the read, and formatError names the flag.
     debug = debugRequested()
+    const toStderr = lineLogger((line) => process.stderr.write(line))
     const logger: Logger = (message, details) => {
-      if (debug) process.stderr.write(`[aac] ${message}${details ? ` ${JSON.stringify(details)}` : ''}\n`)
+      if (debug) toStderr(message, details)
     }
     await main({ signal: stop.signal, logger, debug })
   } catch (error) {
