@@ -21,9 +21,10 @@ import { build } from 'esbuild'
 import { build as viteBuild } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectOneSafeRotation, fakeWorkspace, ROOT, type RunResult, run, start } from '../helpers.ts'
+import { startLocalRegistry } from './local-registry.ts'
 
 const PACKAGES = ['core', 'cli', 'fake-cloud'] as const
-const APP_FILES = ['app.mjs', 'require.cjs', 'browser.mjs', 'consumer.ts']
+const APP_FILES = ['app.mjs', 'deno-npm.mjs', 'require.cjs', 'browser.mjs', 'consumer.ts']
 const TYPESCRIPT_5 = '5.9.3'
 const TYPES_NODE = '20.19.43'
 const BIN = join(ROOT, 'node_modules', '.bin')
@@ -230,12 +231,12 @@ describe('the tarballs', () => {
 })
 
 describe('an app using the installed packages', () => {
-  async function runApp(command: string, args: string[]) {
+  async function runApp(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
     const ws = await fakeWorkspace({ expired: true })
     try {
       const result = mustSucceed(
         `${command} ${args.join(' ')}`,
-        await run(command, args, { cwd: app, env: { ...ENV, AAC_CONFIG_DIR: ws.dir } }),
+        await run(command, args, { cwd: app, env: { ...ENV, ...env, AAC_CONFIG_DIR: ws.dir } }),
       )
       expect(JSON.parse(result.stdout)).toEqual({ version: '0.1.0', workspace: 'Fake Workspace' })
       await expectOneSafeRotation(ws, 1)
@@ -273,6 +274,21 @@ describe('an app using the installed packages', () => {
       '--allow-net',
       'app.mjs',
     ])
+  })
+
+  it('Deno, through npm: specifiers from a registry (no node_modules)', async () => {
+    const registry = await startLocalRegistry([tarballs['core'] as string])
+    try {
+      await runApp(
+        join(BIN, 'deno'),
+        ['run', '--no-config', '--node-modules-dir=none', '--allow-all', 'deno-npm.mjs'],
+        // A cache of its own: the package must come from this registry, not from an earlier run.
+        { NPM_CONFIG_REGISTRY: registry.url, DENO_DIR: join(work, 'deno-cache') },
+      )
+      expect(registry.requests).toEqual(['@aac/core', '0.tgz'])
+    } finally {
+      await registry.close()
+    }
   })
 
   it('Bun', async () => {
