@@ -8,6 +8,10 @@ set -euo pipefail
 need=()
 for tool in chromium curl jq python3 redis-server; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# The keychain store's tests run GNOME Keyring on a private D-Bus session bus, and look at it with secret-tool.
+{ command -v dbus-daemon && command -v dbus-send; } >/dev/null 2>&1 || need+=(dbus)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=(gnome-keyring)
+command -v secret-tool >/dev/null 2>&1 || need+=(libsecret-tools)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing ${need[*]} for the tests (Debian packages)…" >&2

@@ -28,13 +28,19 @@ export interface StoreRuntime {
   browser?: boolean | undefined
   /** Appended to each store's name in the case names (`in chromium`). */
   label?: string | undefined
+  /**
+   * A Secret Service the process reaches (DBUS_SESSION_BUS_ADDRESS points at an unlocked keyring, started by
+   * test/keyring.ts): runs the keychain store. Its runners are packages/core/test/storage-keychain.test.ts and
+   * test/runtimes/keychain-contract.test.ts (Deno, Bun).
+   */
+  keychain?: boolean | undefined
 }
 
 export interface StoreCase {
   /** The factory's name, which starts every case name. */
   readonly name: string
-  /** `files`: runs only where `StoreRuntime.tempDir` is given. */
-  readonly needs?: 'files'
+  /** `files`: runs only where `StoreRuntime.tempDir` is given; `keychain`: also needs `StoreRuntime.keychain`. */
+  readonly needs?: 'files' | 'keychain'
   /** The contract's options for this store (what it promises beyond the minimum). */
   readonly options?: ContractOptions
   /** A fresh, isolated store, and how to remove what it left. */
@@ -63,6 +69,29 @@ export const STORES: readonly StoreCase[] = [
     },
   },
   {
+    name: 'keychainStorage',
+    needs: 'keychain',
+    options: { abortsLockWait: true },
+    async make({ tempDir }) {
+      const { keychainStorage } =
+        await importRuntimeStore<typeof import('../src/storage/keychain.ts')>('keychain')
+      // An entry of its own per case (the keyring is shared by the file's cases), its lock in a temp state folder.
+      const dir = await tempDir!()
+      const storage = keychainStorage({
+        account: `contract ${crypto.randomUUID()}`,
+        stateDir: dir.path,
+        lockTimeoutMs: 10_000,
+      })
+      return {
+        storage,
+        async cleanup() {
+          await storage.remove()
+          await dir.remove()
+        },
+      }
+    },
+  },
+  {
     name: 'webStorage',
     async make({ browser }) {
       if (!browser)
@@ -83,6 +112,7 @@ export const STORES: readonly StoreCase[] = [
 export function storeContracts(t: ContractHarness, runtime: StoreRuntime = {}): void {
   for (const store of STORES) {
     if (store.needs === 'files' && !runtime.tempDir) continue
+    if (store.needs === 'keychain' && !(runtime.keychain && runtime.tempDir)) continue
     const name = runtime.label ? `${store.name} ${runtime.label}` : store.name
     storageContract(t, name, () => store.make(runtime), store.options)
   }
