@@ -10,6 +10,7 @@ import type {
   Query,
   RequestOptions,
   RequestOptionsWithoutBody,
+  ResponseType,
   RetryOptions,
 } from './request-options.ts'
 import { baseOf, type ClientContext, performRequest, resolveUrl } from './request-pipeline.ts'
@@ -24,6 +25,7 @@ export type {
   QueryValue,
   RequestOptions,
   RequestOptionsWithoutBody,
+  ResponseType,
   RetryOptions,
 } from './request-options.ts'
 
@@ -74,7 +76,13 @@ export interface Client {
   readonly config: AacConfig
   /** Where access tokens come from: the token manager built on `storage`, or the `tokens` you passed. */
   readonly tokens: AccessTokenSource
-  /** Sends a request and returns its decoded body; rejects with an {@link AacError} on failure. */
+  /**
+   * Sends a request and returns its decoded body (or its bytes, with `responseType`); rejects with an
+   * {@link AacError} on failure.
+   *
+   * @example
+   * const zip = await client.request<Blob>('GET', '/v4/flows/7/package', { responseType: 'blob' })
+   */
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<T>
   /** Like `request`, keeping status and headers. */
   requestRaw<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<AacResponse<T>>
@@ -138,8 +146,10 @@ export function createClient(options: ClientOptions): Client {
     fetch: options.fetch,
     secrets: () => [...(options.secrets?.() ?? []), ...(tokens.secrets?.() ?? [])],
   }
-  const requestRaw = <T>(method: string, path: string, requestOptions?: RequestOptions) =>
-    performRequest<T>(ctx, method, path, requestOptions)
+  const requestRaw = async <T>(method: string, path: string, requestOptions?: RequestOptions) => {
+    checkResponseType(requestOptions?.responseType)
+    return performRequest<T>(ctx, method, path, requestOptions)
+  }
   const request = async <T>(method: string, path: string, requestOptions?: RequestOptions) =>
     (await requestRaw<T>(method, path, requestOptions)).data
   const withBody = (body: unknown, rest: RequestOptionsWithoutBody | undefined): RequestOptions =>
@@ -156,7 +166,23 @@ export function createClient(options: ClientOptions): Client {
     patch: (path, body, requestOptions) => request('PATCH', path, withBody(body, requestOptions)),
     delete: (path, requestOptions) => request('DELETE', path, requestOptions),
     paginate: (path, paginateOptions) =>
-      paginate({ get: (p, o) => request('GET', p, o) }, path, paginateOptions),
+      paginate({ get: (p, o) => request('GET', p, o), retry: ctx.backoff }, path, paginateOptions),
     url: (path, query) => resolveUrl(ctx, path, query).href,
   }
+}
+
+const RESPONSE_TYPES: ReadonlySet<string> = new Set<ResponseType>([
+  'auto',
+  'text',
+  'arrayBuffer',
+  'blob',
+  'stream',
+])
+
+/** Before anything is sent: a misspelt responseType found after a POST went out would be too late. */
+function checkResponseType(responseType: unknown): void {
+  if (responseType === undefined || RESPONSE_TYPES.has(responseType as string)) return
+  throw new TypeError(
+    `responseType must be 'auto', 'text', 'arrayBuffer', 'blob' or 'stream', got ${JSON.stringify(responseType)}.`,
+  )
 }

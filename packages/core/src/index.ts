@@ -20,6 +20,7 @@ export {
   type QueryValue,
   type RequestOptions,
   type RequestOptionsWithoutBody,
+  type ResponseType,
   type RetryOptions,
 } from './client.ts'
 export {
@@ -61,6 +62,7 @@ export {
   TimeoutError,
 } from './errors.ts'
 export { type FormatErrorOptions, formatError } from './format-error.ts'
+export { parseBodyText } from './http/body.ts'
 export type { AccessTokenClaims } from './jwt.ts'
 export {
   DEFAULT_REFRESH_BUDGET_MS,

@@ -63,7 +63,28 @@ export interface RequestOptions {
    * (GET, HEAD, OPTIONS, PUT, DELETE). The single retry after a 401 token renewal happens either way.
    */
   retry?: boolean | undefined
+  /**
+   * How the body of a successful answer is returned. `'auto'` (the default) decodes it: JSON when it is JSON,
+   * text otherwise, `undefined` when empty. The others keep every byte: `'arrayBuffer'`, `'blob'`, `'text'`
+   * (UTF-8), or `'stream'`, the body's `ReadableStream` unread (the timeout then covers the answer's arrival, not
+   * the reading; `signal` still stops it). An error answer is always decoded, into its `ApiError`.
+   *
+   * @example
+   * const zip = await client.get<ArrayBuffer>('/v4/flows/7/package', { responseType: 'arrayBuffer' })
+   * const { data } = await client.requestRaw<ReadableStream<Uint8Array>>('GET', path, { responseType: 'stream' })
+   * @default 'auto'
+   */
+  responseType?: ResponseType | undefined
 }
+
+/**
+ * What a successful answer's body becomes; see {@link RequestOptions.responseType}.
+ *
+ * @example
+ * const type: ResponseType = 'blob'
+ * const file = await client.get<Blob>('/v4/flows/7/package', { responseType: type })
+ */
+export type ResponseType = 'auto' | 'text' | 'arrayBuffer' | 'blob' | 'stream'
 
 /** Options of `post`, `put` and `patch`, whose body is their second argument. */
 export type RequestOptionsWithoutBody = Omit<RequestOptions, 'body'>
@@ -74,7 +95,7 @@ export interface AacResponse<T> {
   status: number
   /** The response headers. */
   headers: Headers
-  /** Parsed JSON, text, or `undefined` for an empty body. */
+  /** Parsed JSON, text, or `undefined` for an empty body; or what `responseType` asked for. */
   data: T
   /** `x-trifacta-request-id`. */
   requestId: string | undefined

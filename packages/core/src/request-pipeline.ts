@@ -152,7 +152,9 @@ async function attempt(
       discardBody(response)
       return { kind: 'answer', response, body: undefined }
     }
-    return { kind: 'answer', response, body: await readResponseBody(response, req.verb) }
+    // An error answer is decoded whatever the caller asked: its ApiError quotes the body.
+    const as = response.ok ? req.options.responseType : 'auto'
+    return { kind: 'answer', response, body: await readResponseBody(response, req.verb, as) }
   } catch (error) {
     const secrets = secretsOf(ctx, req)
     const describe = { method: req.verb, attempts: sent, secrets }

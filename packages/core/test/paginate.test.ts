@@ -104,15 +104,27 @@ describe('paginate', () => {
     expect(String(error)).toContain('only /v4 lists page with limit and offset')
 
     const { source, queries } = listSource(500, { ignoreOffset: true })
-    const stuck = await collect(paginate(source, '/v4/people', { limit: 100 })).catch((e: unknown) => e)
+    const stuck = await collect(paginate(source, '/v4/people', { limit: 100, concurrency: 1 })).catch(
+      (e: unknown) => e,
+    )
     expect(isAacError(stuck) && stuck.code).toBe('UNEXPECTED_RESPONSE')
     expect(queries).toHaveLength(2)
+    // Concurrently, the pages already asked for are the only extra ones: the walk still stops at the second.
+    const eager = listSource(5000, { ignoreOffset: true })
+    const stuckToo = await collect(
+      paginate(eager.source, '/v4/people', { limit: 100, concurrency: 3 }),
+    ).catch((e: unknown) => e)
+    expect(isAacError(stuckToo) && stuckToo.code).toBe('UNEXPECTED_RESPONSE')
+    expect(eager.queries).toHaveLength(4)
   })
 
-  it('rejects a limit that is not a positive integer before sending anything', async () => {
+  it('rejects a limit or concurrency that is not a positive integer before sending anything', async () => {
     const { source, queries } = listSource(10)
     await expect(collect(paginate(source, '/v4/people', { limit: 0 }))).rejects.toThrow(/limit must be/)
     await expect(collect(paginate(source, '/v4/people?limit=abc'))).rejects.toThrow(/limit must be/)
+    await expect(collect(paginate(source, '/v4/people', { concurrency: 0 }))).rejects.toThrow(
+      /concurrency must be an integer >= 1/,
+    )
     expect(queries).toHaveLength(0)
   })
 })
