@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerContext } from './context.ts'
 import { iamWorkspace, person, v4Workspace } from './fixtures.ts'
+import { flowPackage } from './flow-package.ts'
 import { readBody, sendJson, sendRouteNotFound, sendText, v4Exception } from './http.ts'
 import { CURRENT_USER_ID } from './tokens.ts'
 
@@ -62,6 +63,7 @@ const routes: Route[] = [
   { method: 'GET', pattern: /^\/v4\/jobGroups\/([^/]+)$/, handle: getJob },
   { method: 'GET', pattern: /^\/v4\/jobGroups\/([^/]+)\/status$/, handle: jobStatus },
   { method: 'POST', pattern: /^\/v4\/jobGroups\/([^/]+)\/cancel$/, handle: cancelJob },
+  { method: 'GET', pattern: /^\/v4\/flows\/([^/]+)\/package$/, handle: exportFlow },
 ]
 
 /** Every request that is neither the token endpoint nor the control API. */
@@ -252,4 +254,20 @@ function cancelJob({ ctx, res, params }: Call): void {
   const job = ctx.jobs.cancel(jobId(params))
   if (!job) jobNotFound(res, params[0])
   else sendJson(res, 200, { jobIds: [job.id * 10 + 1, job.id * 10 + 2], jobgroupId: job.id })
+}
+
+/** A flow exported as a ZIP (invented: any positive id is a flow here). Binary, so clients must not decode it. */
+function exportFlow({ res, params }: Call): void {
+  const raw = params[0] ?? ''
+  if (!/^[1-9]\d*$/.test(raw)) {
+    sendJson(res, 404, v4Exception('NotFoundException', 'Not found', `Flow with id ${raw} does not exist`))
+    return
+  }
+  const body = flowPackage(Number(raw))
+  res.writeHead(200, {
+    'content-type': 'application/zip',
+    'content-disposition': `attachment; filename="flow-${raw}.zip"`,
+    'content-length': body.length,
+  })
+  res.end(body)
 }
