@@ -177,6 +177,17 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
   return redactWith(text, prepare(secrets))
 }
 
+/**
+ * A request's path and query as messages and logs show them: {@link redactText} applied, since a query may
+ * carry a token.
+ *
+ * @example
+ * redactPath(new URL('https://api.us1.alteryxcloud.com/v4/flows?limit=10'), []) // '/v4/flows?limit=10'
+ */
+export function redactPath(url: URL, secrets: Iterable<string> = []): string {
+  return redactText(url.pathname + url.search, secrets)
+}
+
 function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''))
 }

@@ -9,17 +9,11 @@ import { createApiError, gatewayErrorCode, REQUEST_ID_HEADER } from './http/api-
 import { readResponseBody } from './http/body.ts'
 import { describeFetchFailure } from './http/fetch-failure.ts'
 import { attemptSignal, sleep } from './internal/abort.ts'
-import { redactText } from './redact.ts'
+import { parseUrl } from './internal/url.ts'
+import { redactPath } from './redact.ts'
 import { isDirectHostPath } from './regions.ts'
 import type { AacResponse, Query, RequestOptions } from './request-options.ts'
-import {
-  API_REQUESTS,
-  type Backoff,
-  discardBody,
-  mayRetry,
-  type RetryableFailure,
-  retryDelay,
-} from './retry-policy.ts'
+import { API_REQUESTS, type Backoff, discardBody, mayRetry, retryDelay } from './retry-policy.ts'
 import type { AacConfig, AccessTokenSource, FetchLike, Logger } from './types.ts'
 
 /** What every request of one client shares. */
@@ -37,7 +31,7 @@ export interface ClientContext {
   readonly secrets: () => readonly string[]
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
+const IDEMPOTENT = /^(?:GET|HEAD|OPTIONS|PUT|DELETE)$/
 const ABSOLUTE = /^[a-z][a-z\d+.-]*:\/\//i
 
 /** A request made ready to send. */
@@ -70,13 +64,12 @@ export async function performRequest<T>(
     const canRetry = req.mayRetry && retried < ctx.backoff.retries
     const result = await attempt(ctx, req, token, canRetry, sent)
     if (result.kind === 'failure') {
-      const failure = transientFailure(result.error)
-      if (!canRetry || !failure || !mayRetry(API_REQUESTS, { failure }, retried, ctx.backoff))
-        throw result.error
-      await wait(ctx, req, retryDelay(retried++, undefined, ctx.backoff), retried, {
-        // Only an AacError is transient, so the code is there.
-        error: (result.error as AacError).code,
-      })
+      const { error } = result
+      // Only our own NETWORK_ERROR and TIMEOUT are transient: TLS_ERROR, ABORTED and a caller's reason are not.
+      const code = error instanceof AacError ? error.code : undefined
+      const failure = code === 'NETWORK_ERROR' ? 'network' : code === 'TIMEOUT' ? 'timeout' : undefined
+      if (!canRetry || !failure || !mayRetry(API_REQUESTS, { failure }, retried, ctx.backoff)) throw error
+      await wait(ctx, req, retryDelay(retried++, undefined, ctx.backoff), retried, { error: code })
       continue
     }
     const { response, body } = result
@@ -127,7 +120,7 @@ function prepare(ctx: ClientContext, method: string, path: string, options: Requ
     encoded,
     options,
     timeoutMs: options.timeoutMs ?? ctx.defaultTimeoutMs,
-    mayRetry: !encoded.stream && (options.retry ?? IDEMPOTENT.has(verb)),
+    mayRetry: !encoded.stream && (options.retry ?? IDEMPOTENT.test(verb)),
     used: [],
   }
 }
@@ -169,18 +162,9 @@ async function attempt(
   }
 }
 
-/** Which kind of transient failure this is, if any (see retry-policy.ts). */
-function transientFailure(error: Error): RetryableFailure | undefined {
-  if (!(error instanceof AacError)) return undefined
-  return error.code === 'NETWORK_ERROR' ? 'network' : error.code === 'TIMEOUT' ? 'timeout' : undefined
-}
-
 /** The API rejected `token` with a 401 that blames it: one renewal, then the request is sent again. */
 async function renewOn401(ctx: ClientContext, req: Prepared, token: string): Promise<string> {
-  const shown = shownPath(ctx, req)
-  ctx.logger?.(`access token rejected by ${req.verb} ${shown}: renewing it once and retrying`, {
-    method: req.verb,
-    path: shown,
+  log(ctx, req, (request) => `access token rejected by ${request}: renewing it once and retrying`, {
     status: 401,
   })
   const renewed = await ctx.tokens.renewAccessToken(token, req.options.signal)
@@ -193,17 +177,10 @@ async function wait(
   req: Prepared,
   waitMs: number,
   retry: number,
-  why: { status: number } | { error: string },
+  why: { status: number } | { error: string | undefined },
 ): Promise<void> {
-  const shown = shownPath(ctx, req)
   const after = 'status' in why ? why.status : why.error
-  ctx.logger?.(`retrying ${req.verb} ${shown} after ${after}`, {
-    method: req.verb,
-    path: shown,
-    ...why,
-    waitMs,
-    retry,
-  })
+  log(ctx, req, (request) => `retrying ${request} after ${after}`, { ...why, waitMs, retry })
   try {
     await sleep(waitMs, req.options.signal)
   } catch {
@@ -232,8 +209,16 @@ function secretsOf(ctx: ClientContext, req: Prepared): string[] {
   return [...req.used, ...extra]
 }
 
-function shownPath(ctx: ClientContext, req: Prepared): string {
-  return redactText(req.url.pathname + req.url.search, secretsOf(ctx, req))
+/** A line for the logger, naming the request by method and redacted path (in the line and in its details). */
+function log(
+  ctx: ClientContext,
+  req: Prepared,
+  line: (request: string) => string,
+  details: Record<string, unknown>,
+): void {
+  if (!ctx.logger) return
+  const path = redactPath(req.url, secretsOf(ctx, req))
+  ctx.logger(line(`${req.verb} ${path}`), { method: req.verb, path, ...details })
 }
 
 /** The absolute URL of `path`: `/v4` and `/svc-workflow` on the direct host, the rest on the gateway. */
@@ -253,7 +238,10 @@ export function resolveUrl(ctx: ClientContext, path: string, query?: Query): URL
     const base = isDirectHostPath(relative) ? ctx.directBase : ctx.apiBase
     url = new URL(base.href.replace(/\/+$/, '') + relative)
   }
-  appendQuery(url, query)
+  for (const [key, value] of Object.entries(query ?? {})) {
+    // An array repeats the key (`?id=1&id=2`); undefined leaves it out.
+    if (value !== undefined) for (const item of [value].flat()) url.searchParams.append(key, String(item))
+  }
   return url
 }
 
@@ -303,46 +291,33 @@ interface EncodedBody {
   stream: boolean
 }
 
+/** Sent as given: what fetch takes as a body. Anything else is sent as JSON. */
 function encodeBody(body: unknown): EncodedBody {
-  if (body === undefined) return { body: undefined, json: false, stream: false }
-  if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) {
-    return { body, json: false, stream: true }
-  }
+  const stream = isInstance(body, 'ReadableStream')
   const raw =
+    body === undefined ||
+    stream ||
     typeof body === 'string' ||
-    (typeof Blob !== 'undefined' && body instanceof Blob) ||
     body instanceof ArrayBuffer ||
     ArrayBuffer.isView(body) ||
-    (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) ||
-    (typeof FormData !== 'undefined' && body instanceof FormData)
-  if (raw) return { body: body as BodyInit, json: false, stream: false }
+    ['Blob', 'URLSearchParams', 'FormData'].some((type) => isInstance(body, type))
+  if (raw) return { body: body as BodyInit | undefined, json: false, stream }
   return { body: JSON.stringify(body), json: true, stream: false }
+}
+
+/** `value instanceof globalThis[type]`, false where the runtime lacks that class. */
+function isInstance(value: unknown, type: string): boolean {
+  const Class = (globalThis as Record<string, unknown>)[type]
+  return typeof Class === 'function' && value instanceof Class
 }
 
 /** The gateway or direct base URL, which must be http(s). */
 export function baseOf(value: string, option: 'apiUrl' | 'directUrl'): URL {
-  try {
-    const url = new URL(value)
-    if (url.protocol === 'https:' || url.protocol === 'http:') return url
-  } catch {
-    // reported below
-  }
+  const url = parseUrl(value)
+  if (url?.protocol === 'https:' || url?.protocol === 'http:') return url
   throw new ConfigError(
     'CONFIG_INVALID',
     'aac_url.txt',
     `config.${option} is not an http(s) URL. aac_url.txt must hold the API URL of your region, like https://api.us1.alteryxcloud.com.`,
   )
-}
-
-function appendQuery(url: URL, query: Query | undefined): void {
-  if (!query) return
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined) continue
-    if (Array.isArray(value)) {
-      for (const item of value as ReadonlyArray<string | number | boolean>)
-        url.searchParams.append(key, String(item))
-    } else {
-      url.searchParams.append(key, String(value))
-    }
-  }
 }

@@ -5,7 +5,8 @@
  */
 
 import { type AacErrorCode, ApiError, RateLimitError } from '../errors.ts'
-import { redactText, redactValue } from '../redact.ts'
+import { parseUrl } from '../internal/url.ts'
+import { redactPath, redactValue } from '../redact.ts'
 import { apiProjectsPage, apiTokensPage, isDirectHostPath } from '../regions.ts'
 import { parseRetryAfter } from '../retry-policy.ts'
 import type { AacConfig } from '../types.ts'
@@ -87,23 +88,6 @@ function apiMessage(body: unknown): string | undefined {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text
 }
 
-function regionOf(context: ResponseErrorContext): string | undefined {
-  return context.config?.region ?? undefined
-}
-
-function pathOf(url: URL, secrets: readonly string[]): string {
-  return redactText(url.pathname + url.search, secrets)
-}
-
-function originOf(value: string | undefined): string | undefined {
-  if (!value) return undefined
-  try {
-    return new URL(value).origin
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Builds the typed error for an error response whose body was already read (see {@link readResponseBody}).
  *
@@ -115,7 +99,7 @@ export function createApiError(response: Response, body: unknown, context: Respo
   const secrets = context.secrets ?? []
   const url = new URL(String(context.url))
   const method = context.method.toUpperCase()
-  const path = pathOf(url, secrets)
+  const path = redactPath(url, secrets)
   const status = response.status
   const requestId = response.headers.get(REQUEST_ID_HEADER) ?? undefined
   const redactedBody = redactValue(body, secrets)
@@ -123,7 +107,7 @@ export function createApiError(response: Response, body: unknown, context: Respo
   const quoted = said ? ` The API said: "${said}".` : ''
   const idNote = requestId ? ` (request id ${requestId})` : ''
   const what = `${method} ${path} → ${status}${idNote}.`
-  const region = regionOf(context)
+  const region = context.config?.region ?? undefined
   const details = {
     status,
     method,
@@ -165,8 +149,9 @@ export function createApiError(response: Response, body: unknown, context: Respo
   }
   if (status === 404) {
     if (field(body, 'exception', 'name') === 'RouteNotFoundException') {
-      const direct = originOf(context.config?.directUrl) ?? 'https://<region>.alteryxcloud.com'
-      const gateway = originOf(context.config?.apiUrl) ?? 'https://api.<region>.alteryxcloud.com'
+      const direct = parseUrl(context.config?.directUrl ?? '')?.origin ?? 'https://<region>.alteryxcloud.com'
+      const gateway =
+        parseUrl(context.config?.apiUrl ?? '')?.origin ?? 'https://api.<region>.alteryxcloud.com'
       const expected = isDirectHostPath(url.pathname) ? direct : gateway
       const hostNote =
         direct === gateway

@@ -4,8 +4,9 @@
  */
 
 import { AbortedError, NetworkError, TimeoutError } from '../errors.ts'
-import { detectRuntime, type RuntimeInfo, tlsHint } from '../internal/runtime.ts'
-import { redactText } from '../redact.ts'
+import { detectRuntime, proxyHint, type RuntimeInfo, tlsHint } from '../internal/runtime.ts'
+import { parseUrl } from '../internal/url.ts'
+import { redactPath, redactText } from '../redact.ts'
 
 /** What {@link describeFetchFailure} may know besides the error and URL. */
 export interface FetchFailureContext {
@@ -21,10 +22,6 @@ export interface FetchFailureContext {
   secrets?: readonly string[] | undefined
   /** The runtime whose CA advice to give (default: the current one). */
   runtime?: RuntimeInfo | undefined
-}
-
-function pathOf(url: URL, secrets: readonly string[]): string {
-  return redactText(url.pathname + url.search, secrets)
 }
 
 const TLS_CODES = new Set([
@@ -94,20 +91,6 @@ function innermost(error: unknown, secrets: readonly string[]): string {
   return redactText(text.trim(), secrets).slice(0, 200)
 }
 
-function proxyHint(runtime: RuntimeInfo): string {
-  switch (runtime.name) {
-    case 'node':
-      return "behind a proxy, pass a proxy-aware `fetch` to createClient (Node's built-in fetch does not read HTTPS_PROXY by default)"
-    case 'deno':
-    case 'bun':
-      return 'behind a proxy, set HTTPS_PROXY'
-    case 'browser':
-      return 'check the browser console for CORS or proxy errors'
-    default:
-      return 'behind a proxy, make sure this runtime’s fetch uses it'
-  }
-}
-
 /**
  * Explains a `fetch` rejection for `url`: TIMEOUT / ABORTED when its signal fired, TLS_ERROR with this runtime's
  * CA advice for certificate problems, else NETWORK_ERROR naming the host. The original error is kept as `cause`.
@@ -127,16 +110,12 @@ export function describeFetchFailure(
   if (error instanceof NetworkError || error instanceof TimeoutError || error instanceof AbortedError)
     return error
   const secrets = context.secrets ?? []
-  let target: URL | undefined
-  try {
-    target = new URL(String(url))
-  } catch {
-    target = undefined
-  }
+  const target = parseUrl(String(url))
   const host = target?.origin ?? redactText(String(url), secrets)
   // With a method: `GET /v4/flows: could not reach …`; for a bare URL: `Could not reach …`.
   const request =
-    context.method && target ? `${context.method.toUpperCase()} ${pathOf(target, secrets)}` : undefined
+    context.method && target ? `${context.method.toUpperCase()} ${redactPath(target, secrets)}` : undefined
+  const subject = request ?? `The request to ${host}`
   const lead = (text: string) =>
     request ? `${request}: ${text}` : text.charAt(0).toUpperCase() + text.slice(1)
   const name = error instanceof Error ? error.name : undefined
@@ -148,12 +127,12 @@ export function describeFetchFailure(
     const limit = context.timeoutMs !== undefined ? ` after ${context.timeoutMs} ms` : ''
     return new TimeoutError(
       'TIMEOUT',
-      `${request ?? `The request to ${host}`} timed out${limit}${times}. If the server is just slow, raise the timeoutMs option (per attempt) of createClient() or of this request; else check your connection to ${host}.`,
+      `${subject} timed out${limit}${times}. If the server is just slow, raise the timeoutMs option (per attempt) of createClient() or of this request; else check your connection to ${host}.`,
       { cause: error },
     )
   }
   if (reason === 'abort') {
-    return new AbortedError(`${request ?? `The request to ${host}`} was aborted by the caller.`, {
+    return new AbortedError(`${subject} was aborted by the caller.`, {
       cause: error,
     })
   }

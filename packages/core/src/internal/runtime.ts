@@ -83,3 +83,23 @@ export function tlsHint(runtime: RuntimeInfo = detectRuntime()): string {
       return 'Add your corporate CA certificate to the trust store this runtime uses (Node and Bun: NODE_EXTRA_CA_CERTS=/path/to/corporate-ca.pem; Deno: --cert or DENO_CERT).'
   }
 }
+
+/**
+ * How to get past a proxy in this runtime, for a request that could not reach its host.
+ *
+ * @example
+ * proxyHint({ name: 'deno', version: '2.1.4' }) // 'behind a proxy, set HTTPS_PROXY'
+ */
+export function proxyHint(runtime: RuntimeInfo = detectRuntime()): string {
+  switch (runtime.name) {
+    case 'node':
+      return "behind a proxy, pass a proxy-aware `fetch` to createClient (Node's built-in fetch does not read HTTPS_PROXY by default)"
+    case 'deno':
+    case 'bun':
+      return 'behind a proxy, set HTTPS_PROXY'
+    case 'browser':
+      return 'check the browser console for CORS or proxy errors'
+    default:
+      return 'behind a proxy, make sure this runtime’s fetch uses it'
+  }
+}

@@ -3,11 +3,18 @@
  * of retry-policy.ts), and its answer sorted into what the rotation protocol acts on.
  */
 
-import { isAacError } from '../errors.ts'
+import { type AacError, isAacError } from '../errors.ts'
 import { describeFetchFailure } from '../http/fetch-failure.ts'
 import { sleep } from '../internal/abort.ts'
 import { isPermissionDenial } from '../internal/permission-hint.ts'
-import { type Backoff, discardBody, mayRetry, REFRESH_GRANTS, retryDelay } from '../retry-policy.ts'
+import {
+  type Backoff,
+  discardBody,
+  mayRetry,
+  REFRESH_GRANTS,
+  type RetryableFailure,
+  retryDelay,
+} from '../retry-policy.ts'
 import { tokenEndpoint } from '../token-endpoint.ts'
 import type { LoadedPair, RotationContext } from './context.ts'
 import {
@@ -35,6 +42,8 @@ export type Exchange =
   | { kind: 'uncertain'; detail: string }
   | { kind: 'unusable'; why: UnusableAnswer }
 
+type RetryOutcome = { status: number } | { failure: RetryableFailure }
+
 /** Waits at most this long for a Retry-After: the whole rotation must fit in its deadline, holding the lock. */
 const MAX_REFRESH_RETRY_AFTER_MS = 10_000
 
@@ -52,6 +61,25 @@ export async function exchange(
     maxDelayMs: 5_000,
     maxRetryAfterMs: MAX_REFRESH_RETRY_AFTER_MS,
   }
+  /** Waits before a resend. False when the rule forbids it or the rotation's deadline would pass first. */
+  const resend = async (
+    outcome: RetryOutcome,
+    retried: number,
+    headers: Headers | undefined,
+    why: string,
+  ) => {
+    if (!mayRetry(REFRESH_GRANTS, outcome, retried, backoff)) return false
+    const waitMs = retryDelay(retried, headers, backoff)
+    ctx.log('token: resending a refresh that never reached the token endpoint', {
+      endpoint: origin,
+      why,
+      waitMs,
+    })
+    return sleep(waitMs, deadline).then(
+      () => true,
+      () => false,
+    )
+  }
   for (let retried = 0; ; retried++) {
     let response: Response
     try {
@@ -66,37 +94,25 @@ export async function exchange(
       })
     } catch (error) {
       const failed = sendFailure(ctx, error, endpoint, deadline)
-      if (failed.kind !== 'not-sent') return failed
-      // A TLS problem or a sandbox refusal (Deno without --allow-net) will not go away by waiting.
-      const code = (failed.error as { code?: string }).code
-      const lasting = isAacError(error) || code === 'TLS_ERROR' || isPermissionDenial(error)
-      if (lasting || !mayRetry(REFRESH_GRANTS, { failure: 'not-sent' }, retried, backoff)) return failed
-      if (!(await pause(ctx, retryDelay(retried, undefined, backoff), deadline, origin, failed.error)))
+      if (failed.kind === 'uncertain') return failed
+      // What an injected fetch refused, a TLS problem or a sandbox refusal (Deno without --allow-net) will not
+      // go away by waiting.
+      const lasting = isAacError(error) || failed.error.code === 'TLS_ERROR' || isPermissionDenial(error)
+      if (lasting || !(await resend({ failure: 'not-sent' }, retried, undefined, failed.error.code)))
         return failed
       continue
     }
+    const { status } = response
     const verdict = statusVerdict(response)
-    if (verdict.kind !== 'answer') discardBody(response)
-    if (verdict.kind === 'redirect')
-      return { kind: 'not-sent', error: redirectError(origin, verdict.location) }
-    if (verdict.kind === 'uncertain') {
-      return { kind: 'uncertain', detail: `the token endpoint answered ${verdict.detail}` }
+    if (verdict !== 'answer') discardBody(response)
+    if (verdict === 'redirect') {
+      return { kind: 'not-sent', error: redirectError(origin, response.headers.get('location') ?? undefined) }
     }
-    if (verdict.kind === 'retry') {
-      const unavailable = {
-        kind: 'not-sent',
-        error: unavailableError(origin, response.status, retried + 1),
-      } as const
-      if (!mayRetry(REFRESH_GRANTS, { status: response.status }, retried, backoff)) return unavailable
-      const waited = await pause(
-        ctx,
-        retryDelay(retried, response.headers, backoff),
-        deadline,
-        origin,
-        response.status,
-      )
-      if (!waited) return unavailable
-      continue
+    if (verdict === 'uncertain')
+      return { kind: 'uncertain', detail: `the token endpoint answered HTTP ${status}` }
+    if (verdict === 'retry') {
+      if (await resend({ status }, retried, response.headers, String(status))) continue
+      return { kind: 'not-sent', error: unavailableError(origin, status, retried + 1) }
     }
     const answer = await processRefreshGrantResponse(response, {
       now: settings.now,
@@ -115,7 +131,7 @@ function sendFailure(
   error: unknown,
   endpoint: string,
   deadline: AbortSignal,
-): Extract<Exchange, { kind: 'uncertain' | 'not-sent' }> {
+): { kind: 'uncertain'; detail: string } | { kind: 'not-sent'; error: AacError } {
   if (fetchFailureDelivery(error, deadline.aborted) === 'uncertain') {
     return {
       kind: 'uncertain',
@@ -127,26 +143,4 @@ function sendFailure(
   // An injected fetch (the browser example's bridge) says it best in its own typed error.
   if (isAacError(error)) return { kind: 'not-sent', error }
   return { kind: 'not-sent', error: notSentError(describeFetchFailure(error, endpoint)) }
-}
-
-/** Waits before a resend. False when the rotation's deadline would pass first (then nothing more is sent). */
-async function pause(
-  ctx: RotationContext,
-  delayMs: number,
-  deadline: AbortSignal,
-  origin: string,
-  why: Error | number,
-): Promise<boolean> {
-  const reason = typeof why === 'number' ? String(why) : ((why as { code?: string }).code ?? why.name)
-  ctx.log('token: resending a refresh that never reached the token endpoint', {
-    endpoint: origin,
-    why: reason,
-    waitMs: delayMs,
-  })
-  try {
-    await sleep(delayMs, deadline)
-    return true
-  } catch {
-    return false
-  }
 }

@@ -3,8 +3,9 @@
  * token sent? spent?) and what to do, naming the store and the page of the user's region.
  */
 
-import { AuthError, isAacError, NetworkError, StorageError } from '../errors.ts'
+import { type AacError, AuthError, isAacError, NetworkError, StorageError } from '../errors.ts'
 import { describeFetchFailure } from '../http/fetch-failure.ts'
+import { parseUrl } from '../internal/url.ts'
 import { apiTokensPage, regionOfHost } from '../regions.ts'
 import type { RefreshRecord } from '../storage/types.ts'
 import type { LoadedPair, RotationContext } from './context.ts'
@@ -12,16 +13,16 @@ import type { UnusableAnswer } from './refresh-grant.ts'
 
 /** The user's region: the option, else the one the issuer names. */
 export function regionOf(ctx: RotationContext, pair: LoadedPair | undefined): string | undefined {
-  if (ctx.settings.region) return ctx.settings.region
-  try {
-    return pair ? regionOfHost(new URL(pair.claims.iss).hostname) : undefined
-  } catch {
-    return undefined
-  }
+  return ctx.settings.region || regionOfHost(parseUrl(pair?.claims.iss ?? '')?.hostname ?? '')
 }
 
 function tokensPage(ctx: RotationContext, from: LoadedPair | undefined): string {
   return apiTokensPage(regionOf(ctx, from))
+}
+
+/** The token endpoint's origin, named in messages: where `pair`'s issuer sends refreshes. */
+function issuerOrigin(pair: LoadedPair | undefined): string {
+  return parseUrl(pair?.claims.iss ?? '')?.origin ?? ''
 }
 
 function describeRecord(record: RefreshRecord): string {
@@ -59,7 +60,7 @@ export function knownDeadError(
 ): AuthError {
   if (ctx.state.uncertainHere.has(from.tokens.refreshToken)) {
     const detail = earlier?.detail ?? 'its answer was lost'
-    return uncertainError(ctx, new URL(from.claims.iss).origin, detail, earlier !== undefined, from)
+    return uncertainError(ctx, issuerOrigin(from), detail, earlier !== undefined, from)
   }
   return reauthError(ctx, from, earlier)
 }
@@ -110,14 +111,9 @@ export function unusableError(
 }
 
 export function redirectError(origin: string, location: string | undefined): AuthError {
-  let target = 'an address it did not name'
-  if (location) {
-    try {
-      target = new URL(location, origin).origin
-    } catch {
-      target = 'an address that is not a URL'
-    }
-  }
+  const target = location
+    ? (parseUrl(location, origin)?.origin ?? 'an address that is not a URL')
+    : 'an address it did not name'
   return new AuthError(
     'TOKEN_REFRESH_FAILED',
     `The token endpoint ${origin} answered the refresh with a redirect to ${target}. Redirects are never followed from the token endpoint (they would carry the refresh token to a host nobody checked), so nothing was sent there and your tokens were not changed. Check the access token's issuer, or the network path to ${origin} (a proxy or captive portal).`,
@@ -149,7 +145,7 @@ export function sameTokenError(ctx: RotationContext): AuthError {
   const { current } = ctx.state
   return new AuthError(
     'TOKEN_REFRESH_FAILED',
-    `The token endpoint ${current ? new URL(current.claims.iss).origin : ''} twice answered a refresh with the access token the API had just rejected, so refreshing again would not help. The rotated pair was saved in ${ctx.storage.location}; try again later, and if it persists, generate a new pair at ${apiTokensPage(regionOf(ctx, current))}.`,
+    `The token endpoint ${issuerOrigin(current)} twice answered a refresh with the access token the API had just rejected, so refreshing again would not help. The rotated pair was saved in ${ctx.storage.location}; try again later, and if it persists, generate a new pair at ${apiTokensPage(regionOf(ctx, current))}.`,
   )
 }
 
@@ -176,7 +172,7 @@ export function notSavedError(ctx: RotationContext, error: unknown, where: strin
 }
 
 /** A transport failure before anything was sent says so: the tokens are as they were. */
-export function notSentError(failure: Error): Error {
+export function notSentError(failure: AacError): AacError {
   if (!(failure instanceof NetworkError)) return failure
   return new NetworkError(
     failure.code,

@@ -191,27 +191,22 @@ async function saveRotation(
 }
 
 /** Puts back the pair exactly as read (its own record, if it had one): nothing was spent. Best effort. */
-async function restore(ctx: RotationContext, from: LoadedPair): Promise<void> {
-  try {
-    await ctx.storage.write(from.tokens)
-  } catch (error) {
-    ctx.log('token: could not remove the in-flight record', {
-      store: ctx.storage.location,
-      why: describe(error),
-    })
-  }
+function restore(ctx: RotationContext, from: LoadedPair): Promise<boolean> {
+  return bestEffortWrite(ctx, from.tokens, 'could not remove the in-flight record')
 }
 
 /** Replaces the in-flight record with what is now known. False if the store could not be written. */
-async function mark(ctx: RotationContext, from: LoadedPair, record: RefreshRecord): Promise<boolean> {
+function mark(ctx: RotationContext, from: LoadedPair, record: RefreshRecord): Promise<boolean> {
+  return bestEffortWrite(ctx, withRecord(from.tokens, record), 'could not record the outcome of the refresh')
+}
+
+/** A write that only helps (the pair itself is unchanged): a failure is logged, never thrown. */
+async function bestEffortWrite(ctx: RotationContext, tokens: StoredTokens, failed: string): Promise<boolean> {
   try {
-    await ctx.storage.write(withRecord(from.tokens, record))
+    await ctx.storage.write(tokens)
     return true
   } catch (error) {
-    ctx.log('token: could not record the outcome of the refresh', {
-      store: ctx.storage.location,
-      why: describe(error),
-    })
+    ctx.log(`token: ${failed}`, { store: ctx.storage.location, why: describe(error) })
     return false
   }
 }

@@ -14,7 +14,9 @@ import { isStandardOAuthError } from '../creds-error-body.ts'
 import { isAacError } from '../errors.ts'
 import { chain, findTlsProblem } from '../http/fetch-failure.ts'
 import { isPermissionDenial } from '../internal/permission-hint.ts'
+import { parseUrl } from '../internal/url.ts'
 import { type AccessTokenClaims, decodeAccessToken } from '../jwt.ts'
+import { REFRESH_GRANTS } from '../retry-policy.ts'
 import type { FetchLike } from '../types.ts'
 
 export interface RefreshGrantRequest {
@@ -32,22 +34,19 @@ export interface RefreshGrantRequest {
  * (fetch's default `redirect: 'follow'` re-posts the body on 307/308).
  */
 export function refreshGrantRequest(request: RefreshGrantRequest): Promise<Response> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
-    accept: 'application/json',
-  }
-  if (request.userAgent) headers['user-agent'] = request.userAgent
-  const body = new URLSearchParams({
-    grant_type: 'refresh_token',
-    refresh_token: request.refreshToken,
-    client_id: request.clientId,
-  })
   // Looked up at call time, so msw and tests that patch the global see the request.
-  const fetchImpl = request.fetch ?? globalThis.fetch
-  return fetchImpl(request.endpoint, {
+  return (request.fetch ?? globalThis.fetch)(request.endpoint, {
     method: 'POST',
-    headers,
-    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+      ...(request.userAgent && { 'user-agent': request.userAgent }),
+    },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: request.refreshToken,
+      client_id: request.clientId,
+    }),
     redirect: 'manual',
     signal: request.signal,
   })
@@ -104,29 +103,26 @@ export function fetchFailureDelivery(error: unknown, deadlineFired: boolean): De
   return 'uncertain'
 }
 
-/** What an answer's status says about delivery, before its body is read. */
-export type StatusVerdict =
-  | { kind: 'answer' }
-  | { kind: 'retry'; delivery: 'not-sent' }
-  | { kind: 'redirect'; location: string | undefined }
-  | { kind: 'uncertain'; detail: string }
+/**
+ * What an answer's status says about delivery, before its body is read: `retry` (not processed, so not
+ * spent: may be sent again after a wait), `redirect` (never followed), `uncertain` (the token service may have
+ * rotated), or `answer` (read the body).
+ */
+export type StatusVerdict = 'answer' | 'retry' | 'redirect' | 'uncertain'
 
 /**
- * 429 and 503 say the grant was not processed: it may be sent again after a wait. A redirect is never
- * followed. Any other 5xx may come from a gateway after the token service rotated: uncertain.
+ * 429 and 503 say the grant was not processed (the REFRESH_GRANTS statuses). A redirect is never followed. Any
+ * other 5xx may come from a gateway after the token service rotated: uncertain.
  *
  * @example
- * statusVerdict(new Response(null, { status: 502 })) // { kind: 'uncertain', detail: 'HTTP 502' }
+ * statusVerdict(new Response(null, { status: 502 })) // 'uncertain'
  */
 export function statusVerdict(response: Response): StatusVerdict {
   const { status } = response
   // In browsers `redirect: 'manual'` yields an opaque answer with status 0 and no Location.
-  if (response.type === 'opaqueredirect' || (status >= 300 && status < 400)) {
-    return { kind: 'redirect', location: response.headers.get('location') ?? undefined }
-  }
-  if (status === 429 || status === 503) return { kind: 'retry', delivery: 'not-sent' }
-  if (status >= 500 || status < 200) return { kind: 'uncertain', detail: `HTTP ${status}` }
-  return { kind: 'answer' }
+  if (response.type === 'opaqueredirect' || (status >= 300 && status < 400)) return 'redirect'
+  if (REFRESH_GRANTS.statuses.has(status)) return 'retry'
+  return status >= 500 || status < 200 ? 'uncertain' : 'answer'
 }
 
 /** A token response that may be stored. */
@@ -195,7 +191,8 @@ export async function processRefreshGrantResponse(
   try {
     options.assertTrustedIssuer(claims.iss)
   } catch {
-    return { kind: 'unusable', why: { kind: 'untrusted-issuer', issuerOrigin: originOf(claims.iss) } }
+    const issuerOrigin = parseUrl(claims.iss)?.origin ?? 'an address that is not a URL'
+    return { kind: 'unusable', why: { kind: 'untrusted-issuer', issuerOrigin } }
   }
   const localNow = options.now()
   const serverNow = serverTime(response, claims) ?? localNow
@@ -229,12 +226,4 @@ function serverTime(response: Response, claims: AccessTokenClaims): number | und
   // The header has whole seconds: count the token as issued within the second the header names.
   if (Number.isFinite(parsed)) return parsed
   return typeof claims.iat === 'number' ? claims.iat * 1000 : undefined
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin
-  } catch {
-    return 'an address that is not a URL'
-  }
 }
