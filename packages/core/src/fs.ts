@@ -26,7 +26,7 @@ import {
   explainReadFailure,
 } from './storage/file/checks.ts'
 import { readTextFile } from './storage/file/read-text-file.ts'
-import { fileStorage } from './storage/file.ts'
+import { loadStoredPair, type StoreSpec, selectStore } from './storage/select.ts'
 import type { StoredTokens, TokenStorage } from './storage/types.ts'
 import type { AacConfig } from './types.ts'
 
@@ -58,6 +58,23 @@ export {
   type FileTokenStorage,
   fileStorage,
 } from './storage/file.ts'
+export {
+  DEFAULT_STORE,
+  describeSource,
+  loadStoredPair,
+  openStore,
+  parseStoreSpec,
+  type ReadStoreSpecOptions,
+  readStoreSpec,
+  type SelectStoreOptions,
+  STORE_ENV,
+  STORE_FILE,
+  STORE_KINDS,
+  type StoreContext,
+  type StoreKind,
+  type StoreSpec,
+  selectStore,
+} from './storage/select.ts'
 
 /** The file holding the API URL (`https://api.us1.alteryxcloud.com`), as Alteryx's examples name it. */
 export const URL_FILE = 'aac_url.txt'
@@ -83,6 +100,8 @@ export interface LoadConfigOptions {
   projectId?: string
   /** Overrides the creds.json path. */
   credsPath?: string
+  /** Where the pair lives (`file`, `keychain`, `keychain:<name>`…): overrides `AAC_STORE` and store.txt. */
+  store?: string
   /** Environment to read `AAC_CONFIG_DIR` from (default: the process's). */
   env?: Record<string, string | undefined>
 }
@@ -97,8 +116,10 @@ export interface LoadedConfig {
   files: { aacUrl: string | undefined; clientId: string | undefined; creds: string }
   /** The pair as it was on disk when loaded (already validated). */
   tokens: StoredTokens
-  /** A file storage on that creds.json, with its lock: hand it to createClient. */
+  /** The store the pair lives in (creds.json unless AAC_STORE or store.txt says otherwise), with its lock: hand it to createClient. */
   storage: TokenStorage
+  /** The store setting in force, and where it came from (storage/select.ts). */
+  store: StoreSpec
 }
 
 /**
@@ -179,14 +200,21 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   }
 
   const credsPath = options.credsPath ? resolve(options.credsPath) : join(dir, CREDS_FILE)
-  const tokens = await loadCreds(credsPath, url.region)
+  const config = { ...url, projectId }
+  // Where the pair lives: creds.json unless AAC_STORE or store.txt names another store (storage/select.ts).
+  const { spec, storage } = await selectStore({ dir, env, store: options.store, config, credsPath })
+  const tokens =
+    spec.kind === 'file'
+      ? await loadCreds(credsPath, url.region)
+      : await loadStoredPair(storage, spec, url.region)
 
   return {
-    config: { ...url, projectId },
+    config,
     dir,
     files: { aacUrl: aacUrlPath, clientId: clientIdPath, creds: credsPath },
     tokens,
-    storage: fileStorage({ path: credsPath, region: url.region }),
+    storage,
+    store: spec,
   }
 }
 

@@ -1,12 +1,14 @@
 // The keychain store against a real Secret Service (GNOME Keyring on a private session bus, test/keyring.ts):
 // the storage contract, the entry as other tools see it, and every way the keychain can fail.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { run } from '../../../test/helpers.ts'
 import { type KeyringSession, startBus, startKeyring } from '../../../test/keyring.ts'
+import { ConfigError } from '../src/errors.ts'
+import { loadConfig } from '../src/fs.ts'
 import {
   bindingLoadError,
   KeychainError,
@@ -154,6 +156,63 @@ describe('the entry', () => {
     expect(await storage.remove()).toBe(true)
     expect(await storage.read()).toBeUndefined()
     expect(await storage.remove()).toBe(false)
+  })
+})
+
+describe('loadConfig with AAC_STORE=keychain', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aac-keychain-config-'))
+    await writeFile(join(dir, 'aac_url.txt'), 'https://api.us1.alteryxcloud.com\n')
+    await writeFile(join(dir, 'client_id.txt'), 'client-9\n')
+    // What creds.json holds once the pair has moved to the keychain.
+    await writeFile(
+      join(dir, 'creds.json'),
+      '{"access_token": "Your access token here", "refresh_token": "Your refresh token here"}\n',
+    )
+  })
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('reads the pair from the entry the setting names, not from creds.json', async () => {
+    const storage = store('config-work')
+    const tokens = pair(9_000)
+    await storage.write(tokens)
+    const loaded = await loadConfig({
+      dir,
+      env: { AAC_STORE: 'keychain:config-work', XDG_STATE_HOME: state },
+    })
+    expect(loaded.tokens).toEqual(tokens)
+    expect(loaded.storage.location).toBe('keychain entry "aac" › "config-work"')
+    expect(loaded.store).toMatchObject({ kind: 'keychain', rest: 'config-work', source: 'AAC_STORE' })
+  })
+
+  it('an empty entry: a ConfigError naming the setting and how to put a pair there', async () => {
+    const error = await loadConfig({ dir, env: { AAC_STORE: 'keychain', XDG_STATE_HOME: state } }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error).toMatchObject({ code: 'CONFIG_MISSING', file: 'AAC_STORE' })
+    expect((error as Error).message).toBe(
+      'keychain entry "aac" › "api.us1.alteryxcloud.com/client-9" holds no token pair (AAC_STORE=keychain keeps the pair there): store one with `aac creds move --to keychain` (from creds.json) or `aac creds import` (from stdin or environment variables), or choose creds.json (unset AAC_STORE).',
+    )
+  })
+
+  it('an access token a refresh cannot use: a StorageError naming the entry', async () => {
+    const storage = store('config-bad-jwt')
+    await storage.write({ accessToken: 'not-a-jwt', refreshToken: 'refresh-x' })
+    await writeFile(join(dir, 'store.txt'), 'keychain:config-bad-jwt\n')
+    try {
+      await expect(loadConfig({ dir, env: { XDG_STATE_HOME: state } })).rejects.toMatchObject({
+        name: 'StorageError',
+        location: storage.location,
+        message: expect.stringContaining(`The access_token in ${storage.location} is not a JWT`),
+      })
+    } finally {
+      await rm(join(dir, 'store.txt'))
+    }
   })
 })
 
