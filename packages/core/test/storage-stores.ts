@@ -34,13 +34,22 @@ export interface StoreRuntime {
    * test/runtimes/keychain-contract.test.ts (Deno, Bun).
    */
   keychain?: boolean | undefined
+  /**
+   * URLs of real Redis and PostgreSQL servers (test/servers/): runs the Redis and PostgreSQL stores, each case on
+   * a chain of its own. Their runners are packages/core/test/storage-redis.test.ts,
+   * packages/core/test/storage-postgres.test.ts and test/runtimes/shared-stores-contract.test.ts (Deno, Bun).
+   */
+  servers?: { redis?: string | undefined; postgres?: string | undefined } | undefined
 }
 
 export interface StoreCase {
   /** The factory's name, which starts every case name. */
   readonly name: string
-  /** `files`: runs only where `StoreRuntime.tempDir` is given; `keychain`: also needs `StoreRuntime.keychain`. */
-  readonly needs?: 'files' | 'keychain'
+  /**
+   * `files`: runs only where `StoreRuntime.tempDir` is given; `keychain`: also needs `StoreRuntime.keychain`;
+   * `redis`, `postgres`: runs only where `StoreRuntime.servers` names that server.
+   */
+  readonly needs?: 'files' | 'keychain' | 'redis' | 'postgres'
   /** The contract's options for this store (what it promises beyond the minimum). */
   readonly options?: ContractOptions
   /** A fresh, isolated store, and how to remove what it left. */
@@ -92,6 +101,21 @@ export const STORES: readonly StoreCase[] = [
     },
   },
   {
+    name: 'redisStorage',
+    needs: 'redis',
+    options: { abortsLockWait: true },
+    async make({ servers }) {
+      const { redisStorage } = await importRuntimeStore<typeof import('../src/storage/redis.ts')>('redis')
+      // A chain of its own per case; lockTimeoutMs: a lock that does not exclude fails instead of waiting 62 s.
+      const storage = redisStorage({
+        url: servers!.redis!,
+        name: `contract-${crypto.randomUUID()}`,
+        lockTimeoutMs: 10_000,
+      })
+      return { storage, cleanup: () => storage.close() }
+    },
+  },
+  {
     name: 'webStorage',
     async make({ browser }) {
       if (!browser)
@@ -113,6 +137,7 @@ export function storeContracts(t: ContractHarness, runtime: StoreRuntime = {}): 
   for (const store of STORES) {
     if (store.needs === 'files' && !runtime.tempDir) continue
     if (store.needs === 'keychain' && !(runtime.keychain && runtime.tempDir)) continue
+    if ((store.needs === 'redis' || store.needs === 'postgres') && !runtime.servers?.[store.needs]) continue
     const name = runtime.label ? `${store.name} ${runtime.label}` : store.name
     storageContract(t, name, () => store.make(runtime), store.options)
   }

@@ -1,0 +1,32 @@
+/** The in-process half of a shared store's lock: one holder per store object, waiting callers in order. */
+
+import { abortReason } from '../../internal/abort.ts'
+import type { Mutex } from '../../internal/mutex.ts'
+
+/**
+ * Runs `fn` on `mutex`. An aborted `signal` rejects the wait with its reason and `fn` never runs; once `fn`
+ * runs, it runs to the end.
+ *
+ * @example
+ * await runExclusive(mutex, () => holdServerLock(fn), signal)
+ */
+export function runExclusive<T>(mutex: Mutex, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return mutex.run(fn)
+  if (signal.aborted) return Promise.reject(abortReason(signal))
+  return new Promise((resolve, reject) => {
+    let started = false
+    const onAbort = () => {
+      if (!started) reject(abortReason(signal))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    mutex
+      .run(async () => {
+        signal.removeEventListener('abort', onAbort)
+        // Its caller gave up while queued: skip fn, and pass the mutex on at once.
+        if (signal.aborted) throw abortReason(signal)
+        started = true
+        return fn()
+      })
+      .then(resolve, reject)
+  })
+}

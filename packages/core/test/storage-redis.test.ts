@@ -1,0 +1,268 @@
+// The Redis store against a real redis-server (test/servers/redis.ts): the storage contract, the key as other
+// tools see it, the lock's ownership and lease, the fenced write, recovery, and every way the server can fail.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { REDIS_USER, type RedisServer, startRedisServer } from '../../../test/servers/redis.ts'
+import { StorageError } from '../src/errors.ts'
+import { type RedisStorageOptions, type RedisTokenStorage, redisStorage } from '../src/storage/redis.ts'
+import type { StoredTokens } from '../src/storage/types.ts'
+import { storageContract } from './storage-contract.ts'
+import { STORES } from './storage-stores.ts'
+import { makeJwt } from './tokens.ts'
+
+let server: RedisServer
+beforeAll(async () => {
+  server = await startRedisServer()
+})
+afterAll(() => server?.close())
+
+const redisCase = STORES.find((store) => store.name === 'redisStorage')
+if (!redisCase) throw new Error('redisStorage is missing from the store list (storage-stores.ts)')
+storageContract(
+  { test: (name, fn) => it(name, fn) },
+  redisCase.name,
+  () => redisCase.make({ servers: { redis: server.url } }),
+  redisCase.options,
+)
+
+const made: RedisTokenStorage[] = []
+/** A store on a chain of its own, closed after the file. */
+function store(options: Partial<RedisStorageOptions> = {}): RedisTokenStorage {
+  const storage = redisStorage({ url: server.url, name: `t-${crypto.randomUUID()}`, ...options })
+  made.push(storage)
+  return storage
+}
+afterAll(async () => {
+  await Promise.all(made.map((storage) => storage.close()))
+})
+
+const pairs = new Map<string, StoredTokens>()
+/** The pair named `label`, whose access token was issued `secondsAgo` ago (recovery compares pairs by `iat`). */
+function pair(label: string, secondsAgo = 0): StoredTokens {
+  let made = pairs.get(label)
+  if (!made) {
+    made = {
+      accessToken: makeJwt({ jti: label }, Date.now() - secondsAgo * 1000),
+      refreshToken: `refresh-${label}`,
+    }
+    pairs.set(label, made)
+  }
+  return made
+}
+
+describe('redisStorage', () => {
+  it('keeps the pair as the JSON creds.json holds, under <prefix><name>', async () => {
+    const storage = store({ keyPrefix: 'team:' })
+    expect(storage.key).toMatch(/^team:t-/)
+    expect(storage.location).toBe(`${server.url} › ${storage.key}`)
+    await storage.write({ accessToken: 'a', refreshToken: 'r', meta: { clockOffsetMs: 5 } })
+    const raw = await rawGet(storage.key)
+    expect(JSON.parse(raw!)).toEqual({ access_token: 'a', refresh_token: 'r', aac: { clock_offset_ms: 5 } })
+  })
+
+  it('never shows the password of the URL', async () => {
+    const storage = redisStorage({
+      url: server.urlFor({ user: REDIS_USER.name, password: REDIS_USER.password, db: 2 }),
+    })
+    made.push(storage)
+    expect(storage.location).toBe(
+      `redis://${REDIS_USER.name}@127.0.0.1:${server.port}/2 › aac:tokens:default`,
+    )
+    await storage.write(pair('db2'))
+    expect(await storage.read()).toEqual(pair('db2'))
+  })
+
+  it('refuses a wrong password with a StorageError naming the store, not the password', async () => {
+    const storage = redisStorage({ url: server.urlFor({ user: REDIS_USER.name, password: 'wrong-secret' }) })
+    const error = await storage.read().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StorageError)
+    expect((error as StorageError).message).toContain(`redis://${REDIS_USER.name}@127.0.0.1:${server.port}`)
+    expect((error as StorageError).message).toMatch(/refused the user name or password .*WRONGPASS/)
+    expect((error as StorageError).message).not.toContain('wrong-secret')
+    expect((error as StorageError).location).not.toContain('wrong-secret')
+  })
+
+  it('says nothing answers when no server listens there, at once', async () => {
+    const started = Date.now()
+    const storage = redisStorage({ url: 'redis://:hidden-secret@127.0.0.1:1/0' })
+    const error = (await storage.read().catch((caught: unknown) => caught)) as StorageError
+    expect(error.code).toBe('STORAGE_ERROR')
+    expect(error.message).toMatch(
+      /^Could not read the tokens from redis:\/\/127\.0\.0\.1:1\/0 › aac:tokens:default: nothing accepts connections .*ECONNREFUSED.*start the Redis server/,
+    )
+    expect(error.message).not.toContain('hidden-secret')
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('refuses a URL of another scheme, and never quotes a URL that does not parse', () => {
+    expect(() => redisStorage({ url: 'http://127.0.0.1:6379' })).toThrow(
+      /must start with redis:\/\/ or rediss:\/\/, not http:\/\//,
+    )
+    expect(() => redisStorage({ url: 'not a url :secret@' })).toThrow(/is not a URL/)
+    expect(() => redisStorage({ url: 'not a url :secret@' })).not.toThrow(/secret/)
+  })
+
+  it('a value that is not a pair is a StorageError naming the key; the value is left alone', async () => {
+    const storage = store()
+    await rawSet(storage.key, 'not json at all')
+    await expect(storage.read()).rejects.toThrow(`${storage.location} does not hold valid JSON`)
+    await rawSet(storage.key, JSON.stringify({ access_token: 'Your access token here', refresh_token: 'x' }))
+    await expect(storage.read()).rejects.toThrow(/still holds the placeholder tokens/)
+    expect(await rawGet(storage.key)).toContain('Your access token here')
+  })
+
+  it('the lock names its holder, expires after the lease, and is freed by its owner only', async () => {
+    const storage = store({ leaseMs: 5_000 })
+    await storage.withLock(async () => {
+      const value = JSON.parse((await rawGet(storage.lockKey))!) as Record<string, unknown>
+      expect(value).toMatchObject({ program: expect.any(String), pid: process.pid })
+      expect(value.owner).toMatch(/^[0-9a-f-]{36}$/)
+      const ttl = Number(await rawCommand(['PTTL', storage.lockKey]))
+      expect(ttl).toBeGreaterThan(3_000)
+      expect(ttl).toBeLessThanOrEqual(5_000)
+    })
+    expect(await rawGet(storage.lockKey)).toBeNull()
+  })
+
+  it('a waiter gives up with LOCK_TIMEOUT naming the lock and its holder', async () => {
+    const storage = store({ lockTimeoutMs: 300 })
+    await rawSet(
+      storage.lockKey,
+      JSON.stringify({ owner: 'x', program: 'get_workspace.ts', pid: 4242, host: 'worker-3' }),
+      'PX',
+      '10000',
+    )
+    const error = (await storage
+      .withLock(async () => 'ran')
+      .catch((caught: unknown) => caught)) as StorageError
+    expect(error.code).toBe('LOCK_TIMEOUT')
+    expect(error.message).toContain(
+      `waiting for the lock ${storage.lockKey} of ${storage.location}, held by get_workspace.ts (pid 4242 on worker-3)`,
+    )
+  })
+
+  it('a holder that died frees the lock when its lease runs out', async () => {
+    const storage = store()
+    await rawSet(storage.lockKey, JSON.stringify({ owner: 'dead', program: 'aac', pid: 1 }), 'PX', '400')
+    const started = Date.now()
+    expect(await storage.withLock(async () => 'taken')).toBe('taken')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+  })
+
+  it('a holder keeps the lock past its lease while it runs (renewed), and no one else gets in', async () => {
+    const a = store({ leaseMs: 300 })
+    const b = redisStorage({ url: server.url, name: a.key.slice('aac:tokens:'.length), lockTimeoutMs: 5_000 })
+    made.push(b)
+    const order: string[] = []
+    await Promise.all([
+      a.withLock(async () => {
+        order.push('a in')
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+        order.push('a out')
+      }),
+      new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
+        b.withLock(async () => order.push('b in')),
+      ),
+    ])
+    expect(order).toEqual(['a in', 'a out', 'b in'])
+  })
+
+  it('a holder whose lease ran out cannot write: the newer pair stays, and its own goes to recovery', async () => {
+    const a = store({ leaseMs: 200 })
+    const b = redisStorage({ url: server.url, name: a.key.slice('aac:tokens:'.length) })
+    made.push(b)
+    const older = pair('older', 5)
+    await a.write(pair('start', 10))
+    const refused = await a
+      .withLock(async () => {
+        // What a paused or partitioned holder sees: its lock is gone and another program took it and wrote.
+        await rawCommand(['DEL', a.lockKey])
+        await b.withLock(() => b.write(pair('newer')))
+        return a.write(older)
+      })
+      .catch((caught: unknown) => caught)
+    expect(refused).toBeInstanceOf(StorageError)
+    expect((refused as Error).message).toContain(
+      `Refused to write the tokens to ${a.location}: this program's lock ${a.lockKey} ran out`,
+    )
+    expect(await a.read()).toEqual(pair('newer'))
+    // The token manager's next step: the pair must not be lost.
+    const where = await a.saveRecovery(older)
+    expect(where).toContain(`${a.recoveryKey} › `)
+    const kept = await rawCommand(['HVALS', a.recoveryKey])
+    expect(JSON.parse(kept as string).refresh_token).toBe('refresh-older')
+    // Older than the stored pair: a read under the lock leaves it for the user and keeps the newer pair.
+    expect(await a.withLock(() => a.read())).toEqual(pair('newer'))
+  })
+
+  it('a recovered pair newer than the stored one is adopted by the next read under the lock', async () => {
+    const storage = store()
+    await storage.write(pair('stale', 60))
+    const fresh = pair('fresh')
+    await storage.saveRecovery(fresh)
+    // Outside the lock nothing is adopted.
+    expect(await storage.read()).toEqual(pair('stale', 60))
+    expect(await storage.withLock(() => storage.read())).toEqual(fresh)
+    expect(await storage.read()).toEqual(fresh)
+    expect(await rawCommand(['HLEN', storage.recoveryKey])).toBe(0)
+  })
+
+  it('keeps a rotated pair in a temp file when the server cannot take it', async () => {
+    const storage = redisStorage({ url: 'redis://127.0.0.1:1', name: 'gone' })
+    const where = await storage.saveRecovery(pair('lost'))
+    expect(where).toMatch(/aac-redis-gone\.recovered-.*\.json$/)
+    const { readFile, rm, stat } = await import('node:fs/promises')
+    expect(JSON.parse(await readFile(where, 'utf8')).refresh_token).toBe('refresh-lost')
+    expect((await stat(where)).mode & 0o777).toBe(0o600)
+    await rm(where)
+  })
+
+  it('waits for a server that restarts, then carries on', async () => {
+    const storage = store()
+    await storage.write(pair('before'))
+    await server.stop()
+    const reading = storage.read()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await server.start()
+    expect(await reading).toEqual(pair('before'))
+  })
+
+  it('an idle store keeps no program alive', async () => {
+    const { run } = await import('../../../test/helpers.ts')
+    const script = `import { redisStorage } from './packages/core/src/storage/redis.ts'
+const s = redisStorage({ url: ${JSON.stringify(server.url)}, name: 'idle' })
+await s.write({ accessToken: 'a', refreshToken: 'r' })
+await s.withLock(() => s.read())
+console.log('done')`
+    const result = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeoutMs: 10_000,
+    })
+    expect(result.stdout.trim()).toBe('done')
+    expect(result.code).toBe(0)
+  })
+})
+
+async function rawClient() {
+  const { createClient } = await import('redis')
+  const client = createClient({ url: server.url })
+  await client.connect()
+  return client
+}
+async function rawGet(key: string): Promise<string | null> {
+  const client = await rawClient()
+  try {
+    return await client.get(key)
+  } finally {
+    await client.close()
+  }
+}
+async function rawSet(key: string, value: string, ...args: string[]): Promise<void> {
+  await rawCommand(['SET', key, value, ...args])
+}
+async function rawCommand(args: string[]): Promise<unknown> {
+  const client = await rawClient()
+  try {
+    return await client.sendCommand(args)
+  } finally {
+    await client.close()
+  }
+}
