@@ -28,19 +28,13 @@ const STATES: ReadonlySet<string> = new Set(['sent', 'uncertain', 'spent'])
 export function metaToJson(meta: PairMeta | undefined): Record<string, unknown> | undefined {
   const clean = normalizeMeta(meta)
   if (!clean) return undefined
-  const json: Record<string, unknown> = {}
-  if (clean.clockOffsetMs !== undefined) json['clock_offset_ms'] = clean.clockOffsetMs
-  const record = clean.refresh
-  if (record) {
-    const refresh: Record<string, unknown> = { at: record.at, program: record.program }
-    if (record.pid !== undefined) refresh['pid'] = record.pid
-    if (record.host !== undefined) refresh['host'] = record.host
-    refresh['state'] = record.state
-    if (record.detail !== undefined) refresh['detail'] = record.detail
-    refresh['token_id'] = record.tokenId
-    json['refresh'] = refresh
+  const { clockOffsetMs, refresh } = clean
+  // The record's fields in the same order, only `tokenId` renamed.
+  const { tokenId, ...record } = refresh ?? { tokenId: undefined }
+  return {
+    ...(clockOffsetMs !== undefined && { clock_offset_ms: clockOffsetMs }),
+    ...(refresh && { refresh: { ...record, token_id: tokenId } }),
   }
-  return json
 }
 
 /**
@@ -53,21 +47,12 @@ export function metaToJson(meta: PairMeta | undefined): Record<string, unknown> 
  */
 export function metaFromJson(value: unknown): PairMeta | undefined {
   if (!isObject(value)) return undefined
-  const offset = value['clock_offset_ms']
   const raw = value['refresh']
-  let refresh: RefreshRecord | undefined
-  if (isObject(raw)) {
-    refresh = normalizeRecord({
-      at: raw['at'] as string,
-      program: raw['program'] as string,
-      pid: raw['pid'] as number | undefined,
-      host: raw['host'] as string | undefined,
-      state: raw['state'] as RefreshRecord['state'],
-      detail: raw['detail'] as string | undefined,
-      tokenId: raw['token_id'] as string,
-    })
-  }
-  return normalizeMeta({ clockOffsetMs: offset as number | undefined, refresh })
+  return normalizeMeta({
+    clockOffsetMs: value['clock_offset_ms'] as number | undefined,
+    // normalizeRecord takes the known fields and checks each.
+    refresh: isObject(raw) ? ({ ...raw, tokenId: raw['token_id'] } as unknown as RefreshRecord) : undefined,
+  })
 }
 
 /**

@@ -199,26 +199,15 @@ export function accessTokenProblem(
 ): PairProblem | undefined {
   const decoded = decodeAccessToken(accessToken)
   if (decoded.ok) return undefined
+  const { problem } = decoded
   const copy = `copy the whole access token again from ${apiTokensPage(region)}, or generate a new pair there`
-  switch (decoded.problem.kind) {
-    case 'not-jwt':
-      return {
-        kind: 'claims',
-        message: `The access_token in ${where} is not a JWT (three parts separated by dots, starting "eyJ"): ${copy}.`,
-      }
-    case 'payload-not-json':
-      return {
-        kind: 'claims',
-        message: `The access_token in ${where} does not decode: its middle part is not base64url-encoded JSON. It may be cut short or altered: ${copy}.`,
-      }
-    case 'missing-claims': {
-      const { claims } = decoded.problem
-      return {
-        kind: 'claims',
-        message: `The access_token in ${where} lacks the ${claims.join(', ')} claim${claims.length > 1 ? 's' : ''} needed to refresh it: it is not an Alteryx Cloud access token. ${capitalize(copy)}.`,
-      }
-    }
-  }
+  const what =
+    problem.kind === 'not-jwt'
+      ? `is not a JWT (three parts separated by dots, starting "eyJ"): ${copy}`
+      : problem.kind === 'payload-not-json'
+        ? `does not decode: its middle part is not base64url-encoded JSON. It may be cut short or altered: ${copy}`
+        : `lacks the ${problem.claims.join(', ')} claim${problem.claims.length > 1 ? 's' : ''} needed to refresh it: it is not an Alteryx Cloud access token. ${capitalize(copy)}`
+  return { kind: 'claims', message: `The access_token in ${where} ${what}.` }
 }
 
 /**
