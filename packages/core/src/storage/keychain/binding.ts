@@ -212,6 +212,19 @@ function classify(detail: string): KeychainProblem {
   return 'failed'
 }
 
+/**
+ * Deno's refusal somewhere in `error`'s causes, as its message: the binding's loader catches it and rethrows
+ * "Cannot find native binding" over a chain of plain errors that keep only the messages.
+ */
+function deniedIn(error: unknown): string | undefined {
+  let current: unknown = error
+  for (let depth = 0; depth < 16 && current instanceof Error; depth++) {
+    if (isPermissionDenial(current) || /^Requires \w+ access/.test(current.message)) return detailOf(current)
+    current = current.cause
+  }
+  return undefined
+}
+
 /** The binding's message, first line only, at most 300 characters. */
 function detailOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
@@ -229,9 +242,8 @@ function detailOf(error: unknown): string {
 export function bindingLoadError(error: unknown): KeychainError {
   const detail = detailOf(error)
   const intro = 'The keychain store could not load its binding'
-  if (isPermissionDenial(error)) {
-    return new KeychainError('binding', denoMessage(intro, detail), { cause: error })
-  }
+  const denial = deniedIn(error)
+  if (denial) return new KeychainError('binding', denoMessage(intro, denial), { cause: error })
   const code = (error as { code?: unknown } | null)?.code
   const missing =
     code === 'ERR_MODULE_NOT_FOUND' ||
@@ -246,9 +258,11 @@ export function bindingLoadError(error: unknown): KeychainError {
       { cause: error },
     )
   }
+  // Its loader's advice about an npm bug misleads everyone else: keep the first sentence.
+  const found = detail.startsWith('Cannot find native binding') ? 'Cannot find native binding' : detail
   return new KeychainError(
     'binding',
-    `${intro} ${KEYRING_PACKAGE} (${detail}): it has prebuilt binaries for Windows, macOS, Linux (glibc and musl) and FreeBSD on x64 and arm64; reinstall it for this platform (your package manager must install its optional dependencies), or keep the pair in creds.json (unset AAC_STORE, or put "file" in store.txt).`,
+    `${intro} ${KEYRING_PACKAGE} (${found}): it has prebuilt binaries for Windows, macOS, Linux (glibc and musl) and FreeBSD on x64 and arm64; reinstall it for this platform (your package manager must install its optional dependencies), or keep the pair in creds.json (unset AAC_STORE, or put "file" in store.txt).`,
     { cause: error },
   )
 }
