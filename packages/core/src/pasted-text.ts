@@ -22,33 +22,34 @@ export function firstNonHeaderCharacter(
   return { position: index + 1, length: chars.length, name: characterName(chars[index]!) }
 }
 
+/** Names of the characters a copy most often adds; those outside ASCII are also given by code point. */
 const CHARACTER_NAMES: Record<string, string> = {
   ' ': 'a space',
   '\t': 'a tab',
   '\n': 'a line break',
   '\r': 'a line break',
-  '\u00a0': 'a no-break space (U+00A0)',
-  '\u200b': 'a zero-width space (U+200B)',
-  '\u200c': 'a zero-width non-joiner (U+200C)',
-  '\u200d': 'a zero-width joiner (U+200D)',
-  '\u2060': 'a word joiner (U+2060)',
-  '\ufeff': 'a byte order mark (U+FEFF)',
-  '\u2018': 'a curly quote (U+2018)',
-  '\u2019': 'a curly quote (U+2019)',
-  '\u201c': 'a curly quote (U+201C)',
-  '\u201d': 'a curly quote (U+201D)',
-  '\u2010': 'a typographic hyphen (U+2010)',
-  '\u2011': 'a non-breaking hyphen (U+2011)',
-  '\u2013': 'an en dash (U+2013)',
-  '\u2014': 'an em dash (U+2014)',
-  '\u2026': 'an ellipsis character (U+2026)',
+  '\u00a0': 'a no-break space',
+  '\u200b': 'a zero-width space',
+  '\u200c': 'a zero-width non-joiner',
+  '\u200d': 'a zero-width joiner',
+  '\u2060': 'a word joiner',
+  '\ufeff': 'a byte order mark',
+  '\u2018': 'a curly quote',
+  '\u2019': 'a curly quote',
+  '\u201c': 'a curly quote',
+  '\u201d': 'a curly quote',
+  '\u2010': 'a typographic hyphen',
+  '\u2011': 'a non-breaking hyphen',
+  '\u2013': 'an en dash',
+  '\u2014': 'an em dash',
+  '\u2026': 'an ellipsis character',
 }
 
 function characterName(char: string): string {
-  const named = CHARACTER_NAMES[char]
-  if (named) return named
   const code = char.codePointAt(0)!
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+  const named = CHARACTER_NAMES[char]
+  if (named) return code < 0x80 ? named : `${named} (${hex})`
   if (code < 0x20 || (code >= 0x7f && code < 0xa0)) return `a control character (${hex})`
   if (/^[\p{L}\p{N}\p{P}\p{S}]$/u.test(char)) return `a non-ASCII character, "${char}" (${hex})`
   return `an invisible or non-ASCII character (${hex})`
