@@ -1,6 +1,7 @@
 /**
  * The Vite plugin behind the browser example: JSON endpoints under `/__aac/` that let the page share the root
- * creds.json with the Node, Deno and Bun examples, under the same lock.
+ * creds.json with the Node, Deno and Bun examples, under the same lock. With `AAC_STORE=keychain` (or store.txt)
+ * the pair is the keychain entry's instead, under the keychain store's lock file (`bridgeStorage`, settings.ts).
  *
  *   GET  /__aac/config          apiUrl, directUrl, projectId, region, or the error the CLI would print
  *   POST /__aac/storage/read    the pair in creds.json, with its meta (a refresh left in flight, the clock offset)
@@ -26,7 +27,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import process from 'node:process'
 import { AacError, formatError, isAacError, StorageError, type StoredTokens } from '@aac/core'
 import { isLoopbackHost } from '@aac/core/diagnostics'
-import { type FileTokenStorage, fileStorage, LOCK_DEFAULTS } from '@aac/core/fs'
+import { LOCK_DEFAULTS } from '@aac/core/fs'
 import { debugRequested } from '@aac/core/process'
 import { refusedWrite, writablePair } from '@aac/core/storage/pair-codec'
 import type { Logger, Plugin } from 'vite'
@@ -34,7 +35,13 @@ import { BRIDGE_HEADER, BRIDGE_KEY_META, BRIDGE_PREFIX, LOCK_HEADER } from '../s
 import { type Allowed, classify, forward, proxyError, proxyTarget, readBody, refuse } from './forward.ts'
 import { createLeases, type LeaseOptions } from './leases.ts'
 import { pairMetaOf } from './meta.ts'
-import { credsPath, errorBody, readSettings, type SettingsSource } from './settings.ts'
+import {
+  type BridgeStorage,
+  bridgeStorage,
+  errorBody,
+  readSettings,
+  type SettingsSource,
+} from './settings.ts'
 import { createInFlight, stopOnSignals } from './shutdown.ts'
 
 export interface AacBridgeOptions extends LeaseOptions {
@@ -60,7 +67,7 @@ export interface AacBridgeOptions extends LeaseOptions {
 /** A pair the page was handed by a token endpoint and has not saved yet, with where it belongs. */
 interface Unsaved {
   tokens: StoredTokens
-  storage: FileTokenStorage
+  storage: BridgeStorage
 }
 
 export function aacBridge(options: AacBridgeOptions = {}): Plugin {
@@ -100,7 +107,7 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
     if (input === 'too-large') {
       return json(res, 413, { error: errorBody(bridgeError('The bridge request is too large.')) })
     }
-    const storage = fileStorage({ path: await credsPath(source()) })
+    const storage = await bridgeStorage(source())
     switch (path) {
       case '/storage/read': {
         const tokens = await storage.read()
@@ -186,7 +193,7 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
     // Without x-aac-lock it is a standalone page spending its own pair, which must not be creds.json's.
     const body = await readBody(req)
     if (body === 'too-large') return proxyError(res, 413, 'HTTP_ERROR', 'The token request is too large.')
-    const storage = fileStorage({ path: await credsPath(source()) })
+    const storage = await bridgeStorage(source())
     const lockId = typeof req.headers[LOCK_HEADER] === 'string' ? req.headers[LOCK_HEADER] : undefined
     if (lockId !== undefined) {
       if (!(await leases.stillHeld(lockId))) {
@@ -233,7 +240,7 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
    * creds.json, as the page would have done; else to a recovery file beside creds.json. Either way the
    * terminal says where.
    */
-  async function keepOrphaned(tokens: StoredTokens, lockId: string | undefined, storage: FileTokenStorage) {
+  async function keepOrphaned(tokens: StoredTokens, lockId: string | undefined, storage: BridgeStorage) {
     const lost = stopping
       ? 'The dev server stopped during a token refresh'
       : 'The page went away during a token refresh'
@@ -259,7 +266,7 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
   async function keep(
     tokens: StoredTokens,
     lockId: string | undefined,
-    storage: FileTokenStorage,
+    storage: BridgeStorage,
     lost: string,
     lockHeld: () => Promise<boolean>,
   ): Promise<boolean> {
@@ -393,7 +400,7 @@ function bridgeError(message: string): AacError {
 }
 
 /** The store's own refusal (the pair codec's), before anything is written. */
-function emptyTokens(storage: FileTokenStorage): StorageError {
+function emptyTokens(storage: BridgeStorage): StorageError {
   return refusedWrite(storage.location)
 }
 

@@ -1,9 +1,28 @@
 // What the dev server knows about the user's config, read afresh at each request: fix a file, press reload.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type AacConfig, formatError, isAacError, parseApiUrl, parseProjectId } from '@aac/core'
+import {
+  type AacConfig,
+  formatError,
+  isAacError,
+  parseApiUrl,
+  parseProjectId,
+  StorageError,
+  type StoredTokens,
+  type TokenStorage,
+} from '@aac/core'
 import { decodeAccessToken } from '@aac/core/diagnostics'
-import { CLIENT_ID_FILES, CREDS_FILE, findConfigDir, loadConfig, URL_FILE } from '@aac/core/fs'
+import {
+  CLIENT_ID_FILES,
+  CREDS_FILE,
+  describeSource,
+  fileStorage,
+  findConfigDir,
+  loadConfig,
+  openStore,
+  readStoreSpec,
+  URL_FILE,
+} from '@aac/core/fs'
 import type { ErrorBody } from '../src/protocol.ts'
 
 export interface SettingsSource {
@@ -18,7 +37,7 @@ export type { ErrorBody }
 export interface Settings {
   /** From aac_url.txt and client_id.txt; present whenever those two are valid, even if creds.json is not. */
   config: AacConfig | undefined
-  /** creds.json, once the folder is found. */
+  /** Where the pair lives, once the folder is found: creds.json, or the store AAC_STORE or store.txt names. */
   credsPath: string | undefined
   /** Why the CLI examples would fail on these files, if they would. */
   error: ErrorBody | undefined
@@ -34,7 +53,7 @@ export async function readSettings(source: SettingsSource): Promise<Settings> {
     const claims = decodeAccessToken(loaded.tokens.accessToken)
     return {
       config: loaded.config,
-      credsPath: loaded.files.creds,
+      credsPath: loaded.storage.location,
       error: undefined,
       issuer: claims.ok ? claims.claims.iss : undefined,
     }
@@ -50,9 +69,34 @@ export async function readSettings(source: SettingsSource): Promise<Settings> {
   }
 }
 
-/** creds.json for the storage bridge, needing only the folder (the page decides what to do with its content). */
-export async function credsPath(source: SettingsSource): Promise<string> {
-  return join(await configDir(source), CREDS_FILE)
+/**
+ * A store the bridge can share: one whose lock is a file, which the page's leases take (creds.json's, or the
+ * keychain store's in the state folder).
+ */
+export interface BridgeStorage extends TokenStorage {
+  readonly lockPath: string
+  resolveLockPath(): Promise<string>
+  saveRecovery(tokens: StoredTokens): Promise<string>
+}
+
+/**
+ * The store for the storage bridge, as AAC_STORE or store.txt chooses it (creds.json by default), needing only
+ * the folder (the page decides what to do with the pair).
+ */
+export async function bridgeStorage(source: SettingsSource): Promise<BridgeStorage> {
+  const dir = await configDir(source)
+  const credsPath = join(dir, CREDS_FILE)
+  const spec = await readStoreSpec({ dir, env: source.env })
+  if (spec.kind === 'file') return fileStorage({ path: credsPath })
+  const storage = await openStore(spec, { config: await urlAndProject(dir), credsPath, env: source.env })
+  if (!('resolveLockPath' in storage && 'lockPath' in storage && storage.saveRecovery)) {
+    throw new StorageError(
+      'STORAGE_ERROR',
+      `The browser example's dev server shares the pair with the page under a lock file, which ${storage.location} (${describeSource(spec)}) does not have: run it with creds.json or the keychain (AAC_STORE=file or AAC_STORE=keychain).`,
+      { location: storage.location },
+    )
+  }
+  return storage as BridgeStorage
 }
 
 function configDir(source: SettingsSource): Promise<string> {

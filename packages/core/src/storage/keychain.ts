@@ -80,7 +80,10 @@ export interface KeychainTokenStorage extends TokenStorage {
   readonly account: string
   /** The lock file every program sharing the entry takes (the keychain has no lock of its own). */
   readonly lockPath: string
-  /** {@link KeychainTokenStorage.lockPath}, as `fileStorage` has it (the dev server's bridge locks it). */
+  /**
+   * {@link KeychainTokenStorage.lockPath}, its folder created: for code that takes the lock itself with
+   * `acquireFileLock`, as `fileStorage` offers it (the browser example's bridge does).
+   */
   resolveLockPath(): Promise<string>
   /** Runs `fn` holding the lock file. */
   withLock<T>(fn: () => Promise<T>, options?: WithLockOptions): Promise<T>
@@ -146,6 +149,11 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
   let holding = 0
   // A recovered pair read() returned but could not save to the entry: removed by the first write of it or a newer one.
   let pending: StoredTokens | undefined
+  // Whoever takes the lock by its path (withLock, the browser example's bridge) finds its folder there.
+  const resolveLockPath = async () => {
+    await makeStateDir(dirname(lockPath))
+    return lockPath
+  }
 
   const readPair = async (entry: Entry): Promise<StoredTokens | undefined> => {
     const text = await entry.get()
@@ -161,7 +169,7 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
     service,
     account,
     lockPath,
-    resolveLockPath: async () => lockPath,
+    resolveLockPath,
     async read() {
       const current = await readPair(main)
       if (holding === 0) return current
@@ -186,8 +194,7 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
       }
     },
     async withLock(fn, { signal } = {}) {
-      await makeStateDir(dirname(lockPath))
-      const lock = await acquireFileLock(lockPath, { ...lockOptions, signal })
+      const lock = await acquireFileLock(await resolveLockPath(), { ...lockOptions, signal })
       holding++
       try {
         return await fn()

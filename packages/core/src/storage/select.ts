@@ -7,9 +7,12 @@
  *   keychain           the system keychain, the entry named by the API's host and the project's Client ID
  *   keychain:<name>    the system keychain, the entry `<name>` (several pairs for one config)
  *
- * Each kind is one entry of {@link STORE_KINDS}, keyed by the part before the first `:` (a URL's scheme), whose
- * `open` imports the store's module only when it is chosen: `redis://…` and `postgres://…` are entries of the
- * same map, the value handed on whole.
+ * Each kind is one entry of {@link STORE_KINDS}, keyed by the part before the first `:` (a URL's scheme):
+ * `redis://…` and `postgres://…` are entries of the same map, the value handed on whole. The file and keychain
+ * stores are imported up front, since they cost nothing until used (the keychain loads its binding on first
+ * use); a store whose module pulls in a client library imports it in its `open`. (Code loaded by Vite's config
+ * runner, as the browser example's dev server is, cannot import anything once the config is loaded: a store it
+ * must reach is imported up front.)
  */
 
 import { join } from 'node:path'
@@ -21,6 +24,8 @@ import type { AacConfig } from '../types.ts'
 import { CONFIG_FILE_MAX_BYTES, explainReadFailure } from './file/checks.ts'
 import { errorCode } from './file/error-code.ts'
 import { readTextFile } from './file/read-text-file.ts'
+import { fileStorage } from './file.ts'
+import { checkAccount, keychainAccount, keychainStorage } from './keychain.ts'
 import { accessTokenProblem } from './pair-codec.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
@@ -60,7 +65,7 @@ export interface StoreContext {
 export interface StoreKind {
   /** The setting's forms, for messages listing what is accepted: `keychain or keychain:<name>`. */
   readonly usage: string
-  /** Opens the store; its module is imported only now, so unused stores cost nothing and need nothing. */
+  /** Opens the store. A store that needs a client library imports its module here, so unused ones cost nothing. */
   open(spec: StoreSpec, context: StoreContext): Promise<TokenStorage>
 }
 
@@ -76,14 +81,12 @@ export const STORE_KINDS: Readonly<Record<string, StoreKind>> = {
     usage: 'file (creds.json, the default)',
     async open(spec, { credsPath, config }) {
       if (spec.rest !== '') throw invalidSpec(spec, 'file takes no name: creds.json is in the config folder')
-      const { fileStorage } = await import('./file.ts')
       return fileStorage({ path: credsPath, region: config.region })
     },
   },
   keychain: {
     usage: 'keychain or keychain:<name> (the system keychain)',
     async open(spec, { config, env }) {
-      const { checkAccount, keychainAccount, keychainStorage } = await import('./keychain.ts')
       const account =
         spec.rest === '' ? keychainAccount(config) : checkAccount(spec.rest, describeSource(spec))
       return keychainStorage({ account, region: config.region, env })

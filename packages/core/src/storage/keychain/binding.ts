@@ -7,6 +7,7 @@
  * keychain, two entries under one name…), each worded with the fix and never with a token.
  */
 
+import { createRequire } from 'node:module'
 import { StorageError } from '../../errors.ts'
 import { isPermissionDenial } from '../../internal/permission-hint.ts'
 
@@ -49,10 +50,10 @@ let loading: Promise<EntryConstructor> | undefined
  * not remembered: installing the package and retrying in the same process works.
  */
 function loadAsyncEntry(): Promise<EntryConstructor> {
-  loading ??= import('@napi-rs/keyring').then(
+  loading ??= importBinding().then(
     (module) => {
       // A CommonJS module: its exports are named exports in Node, Deno and Bun, and `default` everywhere.
-      const found = (module as { AsyncEntry?: unknown }).AsyncEntry ?? module.default?.AsyncEntry
+      const found = module.AsyncEntry ?? module.default?.AsyncEntry
       if (typeof found !== 'function') throw new Error(`${KEYRING_PACKAGE} has no AsyncEntry export`)
       return found as EntryConstructor
     },
@@ -62,6 +63,26 @@ function loadAsyncEntry(): Promise<EntryConstructor> {
     },
   )
   return loading
+}
+
+type BindingModule = { AsyncEntry?: unknown; default?: { AsyncEntry?: unknown } }
+
+/**
+ * `import()` first (Deno maps the name to `npm:` in its import map); then Node's `require` from this file, for
+ * code whose `import()` is not the runtime's: Vite's config runner, which loads the browser example's dev server,
+ * refuses every `import()` once the config is loaded. The import's error is the one reported.
+ */
+async function importBinding(): Promise<BindingModule> {
+  try {
+    return (await import('@napi-rs/keyring')) as BindingModule
+  } catch (error) {
+    if (deniedIn(error)) throw error
+    try {
+      return createRequire(import.meta.url)(KEYRING_PACKAGE) as BindingModule
+    } catch {
+      throw error
+    }
+  }
 }
 
 /**
