@@ -116,6 +116,21 @@ export const STORES: readonly StoreCase[] = [
     },
   },
   {
+    name: 'postgresStorage',
+    needs: 'postgres',
+    options: { abortsLockWait: true },
+    async make({ servers }) {
+      const { postgresStorage } =
+        await importRuntimeStore<typeof import('../src/storage/postgres.ts')>('postgres')
+      const storage = postgresStorage({
+        url: servers!.postgres!,
+        name: `contract-${crypto.randomUUID()}`,
+        lockTimeoutMs: 10_000,
+      })
+      return { storage, cleanup: () => storage.close() }
+    },
+  },
+  {
     name: 'webStorage',
     async make({ browser }) {
       if (!browser)

@@ -5,6 +5,7 @@
  */
 
 import { StorageError } from '../../errors.ts'
+import { safeCause } from '../shared/cause.ts'
 
 /**
  * The StorageError for a failed `action` ("Could not read the tokens from") on the store at `location`.
@@ -14,7 +15,7 @@ import { StorageError } from '../../errors.ts'
  */
 export function redisFailure(action: string, error: unknown, location: string): StorageError {
   return new StorageError('STORAGE_ERROR', `${action} ${location}: ${explainRedisError(error)}`, {
-    cause: error,
+    cause: safeCause((error as { socketError?: unknown } | null)?.socketError ?? error),
     location,
   })
 }

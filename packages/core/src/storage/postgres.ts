@@ -1,0 +1,297 @@
+/**
+ * `@aac/core/storage/postgres`: the token pair in a row of a PostgreSQL table, shared by every program on every
+ * machine that points at the same database and chain name. Its parts live in `./postgres/`: the connections
+ * (`connection.ts`), the lock (`lock.ts`), the table and its SQL (`table.ts`) and what failures mean
+ * (`errors.ts`). The client is postgres.js (the `postgres` package, an optional peer dependency), imported on
+ * first use.
+ */
+
+import { StorageError } from '../errors.ts'
+import { sleep } from '../internal/abort.ts'
+import { createMutex } from '../internal/mutex.ts'
+import { LOCK_MARGIN_MS, LOCK_TIMING } from '../lock-timing.ts'
+import { assertWritable, decodePair, decodePairText, encodePair, PAIR_SHAPE } from './pair-codec.ts'
+import { type PgSql, pgClient } from './postgres/connection.ts'
+import { isConnectionFailure, postgresFailure } from './postgres/errors.ts'
+import { acquirePgLock, type HeldPgLock } from './postgres/lock.ts'
+import { createTableSql, HOLDS_LOCK, lockKeys, setupHint, tableName } from './postgres/table.ts'
+import { runExclusive } from './shared/exclusive.ts'
+import { thisHolder } from './shared/holder.ts'
+import { isNewerPair, saveLocalRecovery } from './shared/recovery.ts'
+import { parseServerUrl } from './shared/server-url.ts'
+import type { StoredTokens, TokenStorage } from './types.ts'
+
+/**
+ * Options of {@link postgresStorage}: the database, the chain's name, the table and the lock's wait.
+ *
+ * @example
+ * const storage = postgresStorage({ url: 'postgres://app@db.internal/ops', name: 'reporting', table: 'ops.aac_tokens' })
+ */
+export interface PostgresStorageOptions {
+  /**
+   * `postgres://[user[:password]@]host[:port]/database[?sslmode=require]` (or `postgresql://`). The password
+   * never appears in a message or in `location`.
+   */
+  url: string
+  /** The chain's name, the row's key: programs sharing a pair use the same one. Default `default`. */
+  name?: string | undefined
+  /** The table (`name` or `schema.name`), created when missing. Default `aac_tokens`. */
+  table?: string | undefined
+  /**
+   * How long `withLock` waits before a `LOCK_TIMEOUT` StorageError, in ms. Default `LOCK_TIMING.waitMs` (62 s):
+   * at least the refresh budget plus a margin, so that a waiter outlasts a holder that uses its whole budget.
+   * A holder that dies frees the lock at once (its connection ends), so there is no stale age to set.
+   */
+  lockTimeoutMs?: number | undefined
+  /** How long to wait for a connection, in ms (default 10 s). */
+  connectTimeoutMs?: number | undefined
+  /**
+   * How long `saveRecovery` keeps trying to reach a server that went away (a restart) before it falls back to a
+   * file in the temp folder, in ms (default `LOCK_MARGIN_MS`, 10 s).
+   */
+  reconnectMs?: number | undefined
+}
+
+/** A {@link TokenStorage} in PostgreSQL. */
+export interface PostgresTokenStorage extends TokenStorage {
+  /** `postgres://user@host:port/db › <table> › <name>`, without the URL's password. */
+  readonly location: string
+  /** The table, as given. */
+  readonly table: string
+  /** The chain's name: the row's key. */
+  readonly name: string
+  /**
+   * Keeps a rotated pair that `write` could not store in the row's `recovered` list, or, when the server cannot
+   * be reached, in a file of the temp folder; returns where.
+   */
+  saveRecovery(tokens: StoredTokens): Promise<string>
+  /** Closes the connections. Optional: an idle store holds none open. */
+  close(): Promise<void>
+}
+
+/**
+ * Keeps the token pair in PostgreSQL, for programs on several machines sharing one token chain: any number of
+ * them make exactly one refresh per rotation between them.
+ *
+ * - The pair is one row per chain (`name`, `pair` as the JSON creds.json holds, `recovered`, `updated_at`) in a
+ *   table created when missing (`CREATE TABLE IF NOT EXISTS`), or created once by its owner when the store's
+ *   user may not create tables (the error says how).
+ * - The lock is the chain's session-level advisory lock, held by a connection of its own for the whole of
+ *   `withLock`: the server queues waiters and frees it when that connection ends, so a holder that dies frees
+ *   it at once. Reads and writes under the lock run on that connection, each committed as it runs (the record a
+ *   refresh leaves just before its refresh token is sent must outlive a holder that dies), and every write is
+ *   fenced: it lands only while the session still holds the lock. Reads outside the lock see committed pairs.
+ * - A pair the fenced write refused (the server restarted and the lock went with its session) goes to the row's
+ *   `recovered` list (`saveRecovery`); the next program that reads under the lock adopts it if it is newer.
+ *
+ * Needs a session of its own on the server: not a pooler in transaction mode (PgBouncer's `pool_mode =
+ * transaction`), which would move the lock between clients.
+ *
+ * @example
+ * import { createClient } from '@aac/core'
+ * import { postgresStorage } from '@aac/core/storage/postgres'
+ *
+ * const storage = postgresStorage({ url: 'postgres://app:secret@db.internal/ops', name: 'reporting' })
+ * const client = createClient({ config, storage })
+ */
+export function postgresStorage(options: PostgresStorageOptions): PostgresTokenStorage {
+  const url = parseServerUrl(options.url, { store: 'postgresStorage', schemes: ['postgres', 'postgresql'] })
+  const name = options.name ?? 'default'
+  if (name === '') throw new StorageError('STORAGE_ERROR', 'postgresStorage({ name }) must not be empty.')
+  const table = tableName(options.table ?? 'aac_tokens')
+  const location = `${url.shown} › ${table.shown} › ${name}`
+  const setup = setupHint(table, decodeURIComponent(new URL(url.url).username) || 'the store user')
+  const keys = lockKeys(table, name)
+  const lockTimeoutMs = positive(options.lockTimeoutMs, LOCK_TIMING.waitMs, 'lockTimeoutMs')
+  const connectTimeoutMs = positive(options.connectTimeoutMs, 10_000, 'connectTimeoutMs')
+  const reconnectMs = positive(options.reconnectMs, LOCK_MARGIN_MS, 'reconnectMs')
+  const client = pgClient(url, { connectTimeoutMs })
+  const mutex = createMutex()
+  const fail = (action: string, error: unknown) => postgresFailure(action, error, location, setup)
+  // The table is looked for once per store object (and again after a failure).
+  let tableReady: Promise<void> | undefined
+  const ensureTable = (sql: PgSql) => {
+    tableReady ??= createTable(sql, table).catch((error: unknown) => {
+      tableReady = undefined
+      throw error
+    })
+    return tableReady
+  }
+  // The lock this store object holds, while inside withLock.
+  let held: HeldPgLock | undefined
+  // A recovered pair that read() returned but could not store: its entry goes once a write stores it or a newer one.
+  let pending: { id: string; tokens: StoredTokens } | undefined
+
+  const upsert = async (sql: PgSql, tokens: StoredTokens, fenced: boolean, dropId = '') => {
+    const rows = await sql.unsafe(
+      `insert into ${table.sql} as t (name, pair, updated_at)
+       select $1, $2, now() where ${fenced ? HOLDS_LOCK : 'true'}
+       on conflict (name) do update set pair = excluded.pair, updated_at = excluded.updated_at,
+         recovered = case when $3 = '' then t.recovered else nullif(
+           coalesce((select jsonb_agg(e) from jsonb_array_elements(t.recovered) e where e->>'id' <> $3), '[]'),
+           '[]') end
+       returning 1 as written`,
+      [name, JSON.stringify(encodePair(tokens)), dropId, ...(fenced ? keys.map(String) : [])],
+    )
+    if (rows.length === 0) {
+      throw new StorageError(
+        'STORAGE_ERROR',
+        `Refused to write the tokens to ${location}: this program no longer holds its lock (its connection to the server was lost: the server restarted, or the network failed), so another program may have changed the tokens since. The pair stored there was left as it is.`,
+        { location },
+      )
+    }
+  }
+
+  const readLocked = async (lock: HeldPgLock): Promise<StoredTokens | undefined> => {
+    let row: Record<string, unknown> | undefined
+    try {
+      await ensureTable(lock.sql)
+      ;[row] = await lock.sql.unsafe(`select pair, recovered from ${table.sql} where name = $1`, [name])
+    } catch (error) {
+      throw fail('Could not read the tokens from', error)
+    }
+    const current = typeof row?.pair === 'string' ? parsePair(row.pair, location) : undefined
+    let best: { id: string; tokens: StoredTokens } | undefined
+    for (const entry of Array.isArray(row?.recovered) ? row.recovered : []) {
+      const read = decodePair(entry?.pair, { where: `${location} › recovered` })
+      if (read.ok && typeof entry.id === 'string' && isNewerPair(read.tokens, best?.tokens ?? current)) {
+        best = { id: entry.id, tokens: read.tokens }
+      }
+    }
+    if (!best) return current
+    try {
+      await upsert(lock.sql, best.tokens, true, best.id)
+    } catch {
+      // Returned all the same (its access token may serve as is); the next write that stores it removes it.
+      pending = best
+    }
+    return best.tokens
+  }
+
+  return {
+    location,
+    table: table.shown,
+    name,
+    async read() {
+      if (held) return readLocked(held)
+      let rows: Array<Record<string, unknown>>
+      try {
+        rows = await client.use(async (sql) => {
+          await ensureTable(sql)
+          return sql.unsafe(`select pair from ${table.sql} where name = $1`, [name])
+        })
+      } catch (error) {
+        throw fail('Could not read the tokens from', error)
+      }
+      const pair = rows[0]?.pair
+      return typeof pair === 'string' ? parsePair(pair, location) : undefined
+    },
+    async write(tokens) {
+      assertWritable(tokens, location)
+      const done = pending
+      const settles =
+        done && (tokens.refreshToken === done.tokens.refreshToken || isNewerPair(tokens, done.tokens))
+      const lock = held
+      try {
+        if (lock) {
+          await ensureTable(lock.sql)
+          await upsert(lock.sql, tokens, true, settles ? done.id : '')
+        } else {
+          await client.use(async (sql) => {
+            await ensureTable(sql)
+            await upsert(sql, tokens, false, settles ? done.id : '')
+          })
+        }
+      } catch (error) {
+        if (error instanceof StorageError) throw error
+        throw fail('Could not save the tokens to', error)
+      }
+      if (settles && pending === done) pending = undefined
+    },
+    withLock(fn, { signal } = {}) {
+      return runExclusive(
+        mutex,
+        async () => {
+          const lock = await acquirePgLock(
+            url,
+            { keys, timeoutMs: lockTimeoutMs, location, connectTimeoutMs },
+            signal,
+          )
+          held = lock
+          try {
+            return await fn()
+          } finally {
+            held = undefined
+            await lock.release()
+          }
+        },
+        signal,
+      )
+    },
+    async saveRecovery(tokens) {
+      const holder = thisHolder()
+      const id = crypto.randomUUID()
+      const entry = { id, saved_at: new Date().toISOString(), saved_by: holder, pair: encodePair(tokens) }
+      const started = Date.now()
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.use(async (sql) => {
+            await ensureTable(sql)
+            await sql.unsafe(
+              `insert into ${table.sql} as t (name, recovered) values ($1, jsonb_build_array($2::jsonb))
+               on conflict (name) do update set recovered = coalesce(t.recovered, '[]'::jsonb) || excluded.recovered`,
+              // postgres.js serializes a jsonb parameter itself: a string would be stored as a JSON string.
+              [name, entry],
+            )
+          })
+          return `${location} › recovered › ${id}`
+        } catch (error) {
+          // A restarting server is waited for a while; past that, or for any other failure, a local file.
+          if (!isConnectionFailure(error) || Date.now() - started > reconnectMs) break
+          await sleep(Math.min(100 * 2 ** attempt, 1_000))
+        }
+      }
+      return saveLocalRecovery(tokens, `postgres-${name}`, location)
+    },
+    close: () => client.close(),
+  }
+}
+
+/** Creates the table unless it exists (checked first: a user who may not create tables may still use it). */
+async function createTable(sql: PgSql, table: ReturnType<typeof tableName>): Promise<void> {
+  const [found] = await sql.unsafe('select to_regclass($1) is not null as found', [table.regclass])
+  if (found?.found === true) return
+  try {
+    await sql.unsafe(createTableSql(table))
+  } catch (error) {
+    // Two programs created it at once: the loser's error (a duplicate type or table) means it exists.
+    const code = (error as { code?: unknown }).code
+    if (code !== '23505' && code !== '42P07') throw error
+  }
+}
+
+/** The pair codec's reading of the stored value, its problems as StorageErrors naming the row. */
+function parsePair(text: string, location: string): StoredTokens {
+  const fix = 'store a new pair there'
+  const read = decodePairText(text, { where: location, fix })
+  if (read.ok) return read.tokens
+  if (read.problem.kind === 'not-json') {
+    throw new StorageError(
+      'STORAGE_ERROR',
+      `${location} does not hold valid JSON: ${fix}; it must look like ${PAIR_SHAPE}.`,
+      { location },
+    )
+  }
+  throw new StorageError('STORAGE_ERROR', read.problem.message, { location })
+}
+
+function positive(value: number | undefined, fallback: number, option: string): number {
+  if (value === undefined) return fallback
+  if (!(value > 0 && Number.isFinite(value))) {
+    throw new StorageError(
+      'STORAGE_ERROR',
+      `postgresStorage({ ${option} }) must be a number of ms > 0, got ${value}.`,
+    )
+  }
+  return value
+}

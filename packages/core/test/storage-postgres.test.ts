@@ -1,0 +1,259 @@
+// The PostgreSQL store against a real server (test/servers/postgres.ts): the storage contract, the table as other
+// tools see it, the advisory lock (freed with its session), the fenced write, recovery, and every way the server
+// can fail.
+import { readFile, rm, stat } from 'node:fs/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { run } from '../../../test/helpers.ts'
+import {
+  POSTGRES_LIMITED,
+  POSTGRES_PASSWORD,
+  type PostgresServer,
+  startPostgresServer,
+} from '../../../test/servers/postgres.ts'
+import { StorageError } from '../src/errors.ts'
+import {
+  type PostgresStorageOptions,
+  type PostgresTokenStorage,
+  postgresStorage,
+} from '../src/storage/postgres.ts'
+import type { StoredTokens } from '../src/storage/types.ts'
+import { storageContract } from './storage-contract.ts'
+import { STORES } from './storage-stores.ts'
+import { makeJwt } from './tokens.ts'
+
+let server: PostgresServer
+beforeAll(async () => {
+  server = await startPostgresServer()
+})
+afterAll(() => server?.close())
+
+const postgresCase = STORES.find((store) => store.name === 'postgresStorage')
+if (!postgresCase) throw new Error('postgresStorage is missing from the store list (storage-stores.ts)')
+storageContract(
+  { test: (name, fn) => it(name, fn) },
+  postgresCase.name,
+  () => postgresCase.make({ servers: { postgres: server.url } }),
+  postgresCase.options,
+)
+
+const made: PostgresTokenStorage[] = []
+/** A store on a chain of its own, closed after the file. */
+function store(options: Partial<PostgresStorageOptions> = {}): PostgresTokenStorage {
+  const storage = postgresStorage({ url: server.url, name: `t-${crypto.randomUUID()}`, ...options })
+  made.push(storage)
+  return storage
+}
+afterAll(async () => {
+  await Promise.all(made.map((storage) => storage.close()))
+})
+
+const pairs = new Map<string, StoredTokens>()
+/** The pair named `label`, whose access token was issued `secondsAgo` ago (recovery compares pairs by `iat`). */
+function pair(label: string, secondsAgo = 0): StoredTokens {
+  let made = pairs.get(label)
+  if (!made) {
+    made = {
+      accessToken: makeJwt({ jti: label }, Date.now() - secondsAgo * 1000),
+      refreshToken: `refresh-${label}`,
+    }
+    pairs.set(label, made)
+  }
+  return made
+}
+
+/** The stored row, as psql sees it. */
+async function row(storage: PostgresTokenStorage, column = 'pair'): Promise<string> {
+  return (await server.psql(`select ${column} from ${storage.table} where name = '${storage.name}'`)).trim()
+}
+
+describe('postgresStorage', () => {
+  it('creates its table and keeps one row per chain, the pair as the JSON creds.json holds', async () => {
+    await server.psql('create schema ops')
+    const storage = store({ table: 'ops.tokens' })
+    expect(storage.location).toBe(
+      `postgres://postgres@127.0.0.1:${server.port}/postgres › ops.tokens › ${storage.name}`,
+    )
+    await storage.write({ accessToken: 'a', refreshToken: 'r', meta: { clockOffsetMs: 5 } })
+    await storage.write({ accessToken: 'b', refreshToken: 's' })
+    expect(JSON.parse(await row(storage))).toEqual({ access_token: 'b', refresh_token: 's' })
+    expect(await server.psql(`select count(*) from ops.tokens where name = '${storage.name}'`)).toBe('1\n')
+  })
+
+  it('never shows the password of the URL', async () => {
+    const storage = store({ url: server.urlFor({ password: POSTGRES_PASSWORD }) })
+    expect(storage.location).not.toContain(POSTGRES_PASSWORD)
+    expect(JSON.stringify(storage)).not.toContain(POSTGRES_PASSWORD)
+  })
+
+  it('refuses a wrong password with a StorageError naming the store, not the password', async () => {
+    const storage = postgresStorage({ url: server.urlFor({ password: 'wrong-secret' }) })
+    const error = (await storage.read().catch((caught: unknown) => caught)) as StorageError
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error.message).toContain(
+      `Could not read the tokens from postgres://postgres@127.0.0.1:${server.port}/postgres › aac_tokens › default: the server refused the user name or password of the URL (28P01`,
+    )
+    expect(error.message).not.toContain('wrong-secret')
+  })
+
+  it('says nothing answers when no server listens there, at once', async () => {
+    const storage = postgresStorage({ url: 'postgres://app:hidden-secret@127.0.0.1:1/db' })
+    const error = (await storage.read().catch((caught: unknown) => caught)) as StorageError
+    expect(error.message).toMatch(
+      /^Could not read the tokens from postgres:\/\/app@127\.0\.0\.1:1\/db › aac_tokens › default: nothing accepts connections .*ECONNREFUSED.*start the PostgreSQL server/,
+    )
+    expect(error.message).not.toContain('hidden-secret')
+  })
+
+  it('names a database that does not exist', async () => {
+    const storage = postgresStorage({ url: server.urlFor({ database: 'nowhere' }) })
+    await expect(storage.read()).rejects.toThrow(
+      /the database of the URL does not exist \(database "nowhere" does not exist\)/,
+    )
+  })
+
+  it('a user who may not create the table is told the SQL its owner runs once; with it, the store works', async () => {
+    const limited = server.urlFor({ user: POSTGRES_LIMITED.name, password: POSTGRES_LIMITED.password })
+    const storage = store({ url: limited, table: 'shared_tokens' })
+    const error = (await storage.write(pair('limited')).catch((caught: unknown) => caught)) as StorageError
+    expect(error.message).toContain(
+      'the user of the URL lacks a permission the store needs (permission denied for schema public)',
+    )
+    expect(error.message).toContain(`create table if not exists "shared_tokens" (`)
+    expect(error.message).toContain(
+      `grant select, insert, update on "shared_tokens" to "${POSTGRES_LIMITED.name}";`,
+    )
+    // What the message says, run by the owner:
+    const sql = error.message.slice(error.message.indexOf('create table'))
+    await server.psql(sql)
+    const again = store({ url: limited, table: 'shared_tokens', name: storage.name })
+    await again.write(pair('limited'))
+    expect(await again.withLock(() => again.read())).toEqual(pair('limited'))
+  })
+
+  it('refuses a table name that is not a plain identifier', () => {
+    expect(() => postgresStorage({ url: server.url, table: 'tokens; drop table x' })).toThrow(
+      /must be a table name or schema\.table/,
+    )
+    expect(() => postgresStorage({ url: 'mysql://x/y' })).toThrow(
+      /must start with postgres:\/\/ or postgresql:\/\//,
+    )
+  })
+
+  it('a value that is not a pair is a StorageError naming the row; the row is left alone', async () => {
+    const storage = store()
+    await storage.write(pair('ok'))
+    await server.psql(`update aac_tokens set pair = 'not json' where name = '${storage.name}'`)
+    await expect(storage.read()).rejects.toThrow(`${storage.location} does not hold valid JSON`)
+    expect(await row(storage)).toBe('not json')
+  })
+
+  it('a holder that dies frees the lock at once, with its connection', async () => {
+    const storage = store()
+    // Another program holds the lock; its connection is then cut, as when it is killed.
+    const postgres = (await import('postgres')).default
+    const holder = postgres(server.url, { max: 1, onnotice: () => undefined })
+    const [row] = await holder.unsafe('select pg_backend_pid() as pid')
+    const pid = Number(row?.pid)
+    await holder.unsafe('select pg_advisory_lock($1::int4, $2::int4)', await lockKeysOf(storage))
+    const waiter = postgresStorage({ url: server.url, name: storage.name, lockTimeoutMs: 10_000 })
+    made.push(waiter)
+    const waiting = waiter.withLock(async () => 'taken')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const started = Date.now()
+    await server.psql(`select pg_terminate_backend(${pid})`)
+    expect(await waiting).toBe('taken')
+    expect(Date.now() - started).toBeLessThan(1_000)
+    await holder.end({ timeout: 0 }).catch(() => undefined)
+  })
+
+  it('a waiter gives up with LOCK_TIMEOUT naming the holder', async () => {
+    const storage = store()
+    const other = postgresStorage({ url: server.url, name: storage.name, lockTimeoutMs: 300 })
+    const error = (await storage
+      .withLock(() => other.withLock(async () => 'ran'))
+      .catch((caught: unknown) => caught)) as StorageError
+    expect(error.code).toBe('LOCK_TIMEOUT')
+    expect(error.message).toMatch(
+      new RegExp(`waiting for the lock of ${escape(storage.location)}, held by aac .* pid ${process.pid}`),
+    )
+  })
+
+  it('a holder that lost its session cannot write: the pair stays, and its own goes to recovery', async () => {
+    const a = store()
+    const b = postgresStorage({ url: server.url, name: a.name })
+    made.push(b)
+    await a.write(pair('start', 10))
+    const older = pair('older', 5)
+    const refused = await a
+      .withLock(async () => {
+        // What a holder whose server restarted sees: its session (and lock) is gone, and another took the lock.
+        await server.psql(
+          `select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and application_name like 'aac %' and state = 'idle'`,
+        )
+        await b.withLock(() => b.write(pair('newer')))
+        return a.write(older)
+      })
+      .catch((caught: unknown) => caught)
+    expect((refused as Error).message).toContain(
+      `Refused to write the tokens to ${a.location}: this program no longer holds its lock`,
+    )
+    expect(await a.read()).toEqual(pair('newer'))
+    const where = await a.saveRecovery(older)
+    expect(where).toMatch(new RegExp(`^${escape(a.location)} › recovered › [0-9a-f-]{36}$`))
+    expect(JSON.parse(await row(a, 'recovered'))[0].pair.refresh_token).toBe('refresh-older')
+    // Older than the stored pair: a read under the lock keeps the newer pair and leaves the copy for the user.
+    expect(await a.withLock(() => a.read())).toEqual(pair('newer'))
+  })
+
+  it('a recovered pair newer than the stored one is adopted by the next read under the lock', async () => {
+    const storage = store()
+    await storage.write(pair('stale', 60))
+    await storage.saveRecovery(pair('fresh'))
+    expect(await storage.read()).toEqual(pair('stale', 60))
+    expect(await storage.withLock(() => storage.read())).toEqual(pair('fresh'))
+    expect(await storage.read()).toEqual(pair('fresh'))
+    expect(await row(storage, 'recovered')).toBe('')
+  })
+
+  it('keeps a rotated pair in a temp file when the server cannot take it', async () => {
+    const storage = postgresStorage({ url: 'postgres://u@127.0.0.1:1/db', name: 'gone', reconnectMs: 200 })
+    const where = await storage.saveRecovery(pair('lost'))
+    expect(where).toMatch(/aac-postgres-gone\.recovered-.*\.json$/)
+    expect(JSON.parse(await readFile(where, 'utf8')).refresh_token).toBe('refresh-lost')
+    expect((await stat(where)).mode & 0o777).toBe(0o600)
+    await rm(where)
+  })
+
+  it('a restarted server: a clear error, then the store works again', async () => {
+    const storage = store()
+    await storage.write(pair('before-restart'))
+    await server.stop()
+    const error = (await storage.read().catch((caught: unknown) => caught)) as StorageError
+    expect(error.message).toMatch(/nothing accepts connections|connection to the server was lost/)
+    await server.start()
+    expect(await storage.read()).toEqual(pair('before-restart'))
+  })
+
+  it('an idle store keeps no program alive', async () => {
+    const script = `import { postgresStorage } from './packages/core/src/storage/postgres.ts'
+const s = postgresStorage({ url: ${JSON.stringify(server.url)}, name: 'idle' })
+await s.write({ accessToken: 'a', refreshToken: 'r' })
+await s.withLock(() => s.read())
+console.log('done')`
+    const result = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeoutMs: 10_000,
+    })
+    expect(result.stdout.trim()).toBe('done')
+    expect(result.code).toBe(0)
+  })
+})
+
+/** The chain's advisory lock keys, as the store computes them. */
+async function lockKeysOf(storage: PostgresTokenStorage): Promise<string[]> {
+  const { lockKeys, tableName } = await import('../src/storage/postgres/table.ts')
+  return lockKeys(tableName(storage.table), storage.name).map(String)
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
