@@ -174,7 +174,9 @@ describe('postgresStorage', () => {
       .catch((caught: unknown) => caught)) as StorageError
     expect(error.code).toBe('LOCK_TIMEOUT')
     expect(error.message).toMatch(
-      new RegExp(`waiting for the lock of ${escape(storage.location)}, held by aac .* pid ${process.pid}`),
+      new RegExp(
+        `waiting for the lock of ${escapeRegExp(storage.location)}, held by aac .* pid ${process.pid}`,
+      ),
     )
   })
 
@@ -199,7 +201,7 @@ describe('postgresStorage', () => {
     )
     expect(await a.read()).toEqual(pair('newer'))
     const where = await a.saveRecovery(older)
-    expect(where).toMatch(new RegExp(`^${escape(a.location)} › recovered › [0-9a-f-]{36}$`))
+    expect(where).toMatch(new RegExp(`^${escapeRegExp(a.location)} › recovered › [0-9a-f-]{36}$`))
     expect(JSON.parse(await row(a, 'recovered'))[0].pair.refresh_token).toBe('refresh-older')
     // Older than the stored pair: a read under the lock keeps the newer pair and leaves the copy for the user.
     expect(await a.withLock(() => a.read())).toEqual(pair('newer'))
@@ -254,6 +256,6 @@ async function lockKeysOf(storage: PostgresTokenStorage): Promise<string[]> {
   return lockKeys(tableName(storage.table), storage.name).map(String)
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
