@@ -1,9 +1,9 @@
 // How much @aac/core adds to a browser bundle: esbuild, minified, browser platform, then gzip. Prints the figures;
 // it asserts nothing (sizes are tracked by reading this output, not by a test). Measured: 11.4 kB and 16.2 kB
 // min+gzip before the hardening and the renovation, 15.9 kB and 23.1 kB after them; 16.8 kB and 24.0 kB once
-// responseType and concurrent pages came; 16.7 kB and 23.8 kB after trimming the core's code (2026-12-02). What
-// remains is mostly the rotation's safety (in-flight records, uncertain refreshes and their messages: ~5 kB of
-// the first figure) and the Node/Deno/Bun advice the universal entry carries for those runtimes (~0.8 kB).
+// responseType and concurrent pages came; 16.7 kB and 23.8 kB after trimming the core's code (2026-12-02). Of
+// the first figure, the token manager with its rotation safety (in-flight records, uncertain refreshes, their
+// messages) is ~5 kB, and the Node/Deno/Bun knowledge the universal entry carries for those runtimes ~0.8 kB.
 //
 //   npx tsx bench/bundle-size.ts
 import { gzipSync } from 'node:zlib'
