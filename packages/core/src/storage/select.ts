@@ -164,6 +164,7 @@ export async function openStore(spec: StoreSpec, context: StoreContext): Promise
 
 /** Options of {@link selectStore}: {@link ReadStoreSpecOptions} and {@link StoreContext} together. */
 export interface SelectStoreOptions extends ReadStoreSpecOptions, Omit<StoreContext, 'env'> {
+  /** Where `AAC_STORE` and the store's own variables are read (default: the process's). */
   env?: Record<string, string | undefined> | undefined
 }
 
