@@ -6,31 +6,59 @@
 // messages) is ~5 kB, and the Node/Deno/Bun knowledge the universal entry carries for those runtimes ~0.8 kB.
 //
 //   npx tsx bench/bundle-size.ts
+//
+// Each case is measured twice: from the TypeScript source the workspace imports, and from the JavaScript that
+// `pnpm pack` ships (tsc with tsconfig.build.json, built here into a temp folder). The packaging must add nothing:
+// the two figures should match.
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
-const core = new URL('../packages/core/src/index.ts', import.meta.url).pathname
+const packageDir = fileURLToPath(new URL('../packages/core/', import.meta.url))
+const built = mkdtempSync(join(tmpdir(), 'aac-bundle-size-'))
+execFileSync(
+  join(packageDir, '..', '..', 'node_modules', '.bin', 'tsc'),
+  ['-p', join(packageDir, 'tsconfig.build.json'), '--outDir', join(built, 'dist')],
+  { stdio: 'inherit' },
+)
+// sideEffects: false in the manifest lets esbuild drop unused modules, as it does for an installed package.
+cpSync(join(packageDir, 'package.json'), join(built, 'package.json'))
 
-const cases: Array<[name: string, source: string]> = [
+const entries: Array<[from: string, path: string]> = [
+  ['source', join(packageDir, 'src', 'index.ts')],
+  ['built package', join(built, 'dist', 'index.js')],
+]
+const cases: Array<[name: string, source: (entry: string) => string]> = [
   [
     'createClient + memoryStorage',
-    `import { createClient, memoryStorage } from ${JSON.stringify(core)}\nexport { createClient, memoryStorage }`,
+    (entry) =>
+      `import { createClient, memoryStorage } from ${JSON.stringify(entry)}\nexport { createClient, memoryStorage }`,
   ],
-  ['everything in @aac/core', `export * from ${JSON.stringify(core)}`],
+  ['everything in @aac/core', (entry) => `export * from ${JSON.stringify(entry)}`],
 ]
 
-for (const [name, contents] of cases) {
-  const result = await build({
-    stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'error',
-  })
-  const bytes = result.outputFiles[0]?.contents ?? new Uint8Array()
-  const kb = (n: number) => `${(n / 1000).toFixed(1)} kB`
-  console.log(`${name}: ${kb(bytes.length)} minified, ${kb(gzipSync(bytes).length)} min+gzip`)
+try {
+  for (const [name, source] of cases) {
+    for (const [from, entry] of entries) {
+      const result = await build({
+        stdin: { contents: source(entry), resolveDir: process.cwd(), loader: 'ts' },
+        bundle: true,
+        minify: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        write: false,
+        logLevel: 'error',
+      })
+      const bytes = result.outputFiles[0]?.contents ?? new Uint8Array()
+      const kb = (n: number) => `${(n / 1000).toFixed(1)} kB`
+      console.log(`${name} (${from}): ${kb(bytes.length)} minified, ${kb(gzipSync(bytes).length)} min+gzip`)
+    }
+  }
+} finally {
+  rmSync(built, { recursive: true, force: true })
 }
