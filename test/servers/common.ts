@@ -3,6 +3,9 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 
+/** The variables that hand the servers' URLs to programs a test starts (Deno and Bun runners, workers). */
+export const SERVER_ENV = { redis: 'AAC_TEST_REDIS_URL', postgres: 'AAC_TEST_POSTGRES_URL' } as const
+
 /** A TCP port free on 127.0.0.1 right now (the kernel's pick), for a server started just after. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

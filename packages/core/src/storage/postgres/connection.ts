@@ -39,6 +39,7 @@ export async function openSql(url: ServerUrl, options: PgOptions): Promise<PgSql
   const holder = thisHolder()
   const applicationName = `aac ${holder.program} pid ${holder.pid ?? '?'}${holder.host ? ` on ${holder.host}` : ''}`
   return postgres(url.url, {
+    ...settledOptions(url),
     max: 1,
     connect_timeout: Math.max(1, Math.ceil(options.connectTimeoutMs / 1000)),
     // Only text, integers and booleans cross: no round trip at connect to learn array types.
@@ -86,6 +87,28 @@ export function pgClient(url: ServerUrl, options: PgOptions): PgClient {
       }
     },
     close,
+  }
+}
+
+/**
+ * Every option postgres.js would otherwise look up in the environment (PGSSL, PGIDLE_TIMEOUT…), given: Deno
+ * refuses environment access not granted, and a setting the user did not make should not change the store.
+ * The URL's own `sslmode`/`ssl` is left to postgres.js. `target_session_attrs`: the store writes, so a primary.
+ */
+function settledOptions(url: ServerUrl): object {
+  const query = new URL(url.url).searchParams
+  return {
+    ...(!query.has('ssl') && !query.has('sslmode') && { ssl: false }),
+    ...(!query.has('sslnegotiation') && { sslnegotiation: null }),
+    idle_timeout: null,
+    max_lifetime: null,
+    max_pipeline: 100,
+    backoff: (retries: number) => Math.min(0.1 * 2 ** retries, 2),
+    keep_alive: 60,
+    prepare: true,
+    debug: false,
+    publications: 'alltables',
+    ...(!query.has('target_session_attrs') && { target_session_attrs: 'read-write' }),
   }
 }
 

@@ -5,6 +5,7 @@
  */
 
 import { StorageError } from '../../errors.ts'
+import { permissionDenial } from '../../internal/permission-hint.ts'
 import { safeCause } from '../shared/cause.ts'
 
 /** Connection failures: the operation may succeed on a new connection once the server is back. */
@@ -61,6 +62,10 @@ export function explainPostgresError(error: unknown, setup?: string): string {
   const code = String((error as { code?: unknown } | null)?.code ?? '')
   const said =
     error instanceof Error ? error.message.split('\n')[0]!.slice(0, 160) : String(error).slice(0, 160)
+  const denial = permissionDenial(error)
+  if (denial) {
+    return `Deno refused the postgres client ${denial.kind} access${denial.target ? ` to ${denial.target}` : ''}: run deno with ${denial.flag} (see docs/stores.md for every permission the PostgreSQL store needs).`
+  }
   switch (code) {
     case 'ECONNREFUSED':
       return 'nothing accepts connections at that address (ECONNREFUSED): start the PostgreSQL server, or fix the host and port of the URL.'

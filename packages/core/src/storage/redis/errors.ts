@@ -5,6 +5,7 @@
  */
 
 import { StorageError } from '../../errors.ts'
+import { permissionDenial } from '../../internal/permission-hint.ts'
 import { safeCause } from '../shared/cause.ts'
 
 /**
@@ -28,6 +29,10 @@ export function explainRedisError(failure: unknown): string {
   const name = error instanceof Error ? error.name : ''
   const reply = error instanceof Error ? error.message.split('\n')[0]! : String(error)
   const word = /^[A-Z]+/.exec(reply)?.[0]
+  const denial = permissionDenial(error)
+  if (denial) {
+    return `Deno refused the redis client ${denial.kind} access${denial.target ? ` to ${denial.target}` : ''}: run deno with ${denial.flag} (see docs/stores.md for every permission the Redis store needs).`
+  }
   if (word === 'WRONGPASS' || word === 'NOAUTH' || /invalid password/i.test(reply)) {
     return `the server refused the user name or password of the URL (${word ?? 'AUTH'}). Fix them in the URL (or AAC_STORE).`
   }
