@@ -74,7 +74,11 @@ async function keychainWorkspace(options: { expired: boolean }): Promise<Setup> 
 }
 
 /** The Deno example with what the keychain needs on top of its usual permissions (see docs/stores.md). */
-function denoKeychainArgs(configDir: string, state: string, omitFfi = false): string[] {
+function denoKeychainArgs(
+  configDir: string,
+  state: string,
+  { omitFfi = false, storeEnv = true }: { omitFfi?: boolean; storeEnv?: boolean } = {},
+): string[] {
   const extra = (flag: string) =>
     DENO_KEYCHAIN_FLAGS.find((candidate) => candidate.startsWith(`${flag}=`))?.slice(flag.length + 1)
   return [
@@ -82,7 +86,7 @@ function denoKeychainArgs(configDir: string, state: string, omitFfi = false): st
     '--no-prompt',
     `--allow-read=${configDir},${state},${extra('--allow-read')}`,
     `--allow-write=${configDir},${state}`,
-    `--allow-env=AAC_CONFIG_DIR,AAC_DEBUG,AAC_STORE,XDG_STATE_HOME,HOME,${extra('--allow-env')}`,
+    `--allow-env=AAC_CONFIG_DIR,AAC_DEBUG,${storeEnv ? 'AAC_STORE,' : ''}XDG_STATE_HOME,HOME,${extra('--allow-env')}`,
     '--allow-net=127.0.0.1',
     ...(omitFfi ? [] : ['--allow-ffi']),
     join(ROOT, 'examples/deno/get_workspace.ts'),
@@ -154,7 +158,7 @@ describe('Node, Deno and Bun examples on one keychain entry (AAC_STORE=keychain)
 
   it('Deno without --allow-ffi: one message naming every flag the keychain needs, exit 1, entry untouched', async () => {
     const s = await keychainWorkspace({ expired: true })
-    const args = denoKeychainArgs(s.ws.dir, s.state, true)
+    const args = denoKeychainArgs(s.ws.dir, s.state, { omitFfi: true })
     const result = await run(runtimeBinary(ROOT, 'deno'), args, { env: s.env })
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
@@ -162,6 +166,17 @@ describe('Node, Deno and Bun examples on one keychain entry (AAC_STORE=keychain)
     expect(result.stderr).toContain('or use the keychain from Node or Bun')
     expect(s.ws.cloud.stats()).toMatchObject({ requests: 0 })
     expect(await s.entry.read()).toEqual(s.old)
+  })
+
+  it('Deno not allowed to read AAC_STORE follows store.txt, in the folder it already reads', async () => {
+    const s = await keychainWorkspace({ expired: false })
+    await writeFile(join(s.ws.dir, 'store.txt'), 'keychain\n')
+    const args = denoKeychainArgs(s.ws.dir, s.state, { storeEnv: false })
+    const result = await run(runtimeBinary(ROOT, 'deno'), args, { env: { ...s.env, AAC_STORE: 'file' } })
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ id: 31429 })
+    expect(await s.ws.readCreds()).toBe(PLACEHOLDERS)
   })
 })
 
