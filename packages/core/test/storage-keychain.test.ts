@@ -4,11 +4,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { run } from '../../../test/helpers.ts'
 import { type KeyringSession, startBus, startKeyring } from '../../../test/keyring.ts'
 import { ConfigError } from '../src/errors.ts'
-import { loadConfig } from '../src/fs.ts'
+import { fileStorage, loadConfig, movePair } from '../src/fs.ts'
 import {
   bindingLoadError,
   KeychainError,
@@ -20,6 +20,8 @@ import { storageContract } from './storage-contract.ts'
 import { STORES } from './storage-stores.ts'
 import { makeJwt } from './tokens.ts'
 
+const PLACEHOLDERS =
+  '{"access_token": "Your access token here", "refresh_token": "Your refresh token here"}\n'
 const PROBE = fileURLToPath(new URL('./fixtures/keychain-probe.ts', import.meta.url))
 
 let keyring: KeyringSession
@@ -213,6 +215,76 @@ describe('loadConfig with AAC_STORE=keychain', () => {
     } finally {
       await rm(join(dir, 'store.txt'))
     }
+  })
+})
+
+describe('movePair between creds.json and the keychain', () => {
+  let dir: string
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aac-keychain-move-'))
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('into the keychain: copied, read back, then creds.json cleared under both locks', async () => {
+    const file = fileStorage({ path: join(dir, 'creds.json') })
+    const keychain = store()
+    const tokens = { ...pair(10_000), meta: { clockOffsetMs: 250 } }
+    await file.write(tokens)
+    let seenInKeychain: unknown
+    const moved = await movePair({
+      from: file,
+      to: keychain,
+      async afterCopy() {
+        seenInKeychain = await keychain.read()
+        await writeFile(join(dir, 'creds.json'), PLACEHOLDERS)
+      },
+    })
+    expect(moved).toEqual(tokens)
+    expect(seenInKeychain).toEqual(tokens)
+    expect(await keychain.read()).toEqual(tokens)
+    expect(await readFile(join(dir, 'creds.json'), 'utf8')).toBe(PLACEHOLDERS)
+  })
+
+  it('back to creds.json: the entry is removed only after the file holds the pair', async () => {
+    const keychain = store()
+    const file = fileStorage({ path: join(dir, 'creds.json') })
+    const tokens = pair(11_000)
+    await keychain.write(tokens)
+    await movePair({ from: keychain, to: file, afterCopy: async () => void (await keychain.remove()) })
+    expect(await file.read()).toEqual(tokens)
+    expect(await keychain.read()).toBeUndefined()
+  })
+
+  it('a copy that fails leaves the pair where it was, and afterCopy never runs', async () => {
+    const keychain = store()
+    const tokens = pair(12_000)
+    await keychain.write(tokens)
+    // A creds.json whose folder is a file: the write fails.
+    await writeFile(join(dir, 'not-a-folder'), '')
+    const file = fileStorage({ path: join(dir, 'not-a-folder', 'creds.json'), lockPath: join(dir, 'x.lock') })
+    let cleared = false
+    await expect(
+      movePair({
+        from: keychain,
+        to: file,
+        afterCopy: async () => {
+          cleared = true
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'StorageError' })
+    expect(cleared).toBe(false)
+    expect(await keychain.read()).toEqual(tokens)
+  })
+
+  it('an empty source: an error, nothing written', async () => {
+    const keychain = store()
+    const file = fileStorage({ path: join(dir, 'creds.json') })
+    await expect(movePair({ from: keychain, to: file })).rejects.toThrow(
+      /holds no token pair: nothing to move/,
+    )
+    await expect(readFile(join(dir, 'creds.json'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })
 

@@ -92,6 +92,30 @@ export const STORE_KINDS: Readonly<Record<string, StoreKind>> = {
       return keychainStorage({ account, region: config.region, env })
     },
   },
+  redis: sharedStoreKind('redis://[user:password@]host[:port][/db][#name] or rediss://… (Redis)', 'redis'),
+  rediss: sharedStoreKind('', 'redis'),
+  postgres: sharedStoreKind(
+    'postgres://[user:password@]host[:port]/database[#name] or postgresql://… (PostgreSQL)',
+    'postgres',
+  ),
+  postgresql: sharedStoreKind('', 'postgres'),
+}
+
+/**
+ * A Redis or PostgreSQL URL: the whole setting is the store's URL, its fragment the chain's name, by default the
+ * keychain's (the API's host and the project's Client ID), so that configs sharing a server keep apart. The
+ * store's module, and its client library, are imported only when chosen. `usage` '' (the second scheme of the
+ * same store) is left out of the list of accepted values.
+ */
+function sharedStoreKind(usage: string, store: 'redis' | 'postgres'): StoreKind {
+  return {
+    usage,
+    async open(spec, { config }) {
+      const options = { url: spec.value, defaultName: keychainAccount(config) }
+      if (store === 'redis') return (await import('./redis.ts')).redisStorage(options)
+      return (await import('./postgres.ts')).postgresStorage(options)
+    },
+  }
 }
 
 /**
@@ -251,6 +275,7 @@ function invalidSpec(spec: StoreSpec, why: string): ConfigError {
 function acceptedValues(): string {
   return Object.values(STORE_KINDS)
     .map((kind) => kind.usage)
+    .filter((usage) => usage !== '')
     .join(', ')
 }
 
@@ -282,4 +307,58 @@ export async function loadStoredPair(
   const problem = accessTokenProblem(tokens.accessToken, storage.location, region)
   if (problem) throw new StorageError('STORAGE_ERROR', problem.message, { location: storage.location })
   return tokens
+}
+
+/** Options of {@link movePair}. */
+export interface MovePairOptions {
+  /** Where the pair is now. */
+  from: TokenStorage
+  /** Where it goes. */
+  to: TokenStorage
+  /**
+   * Runs once the pair is in `to` and read back intact, still under both locks: clear the old place here (put
+   * the placeholders in creds.json, `remove()` a keychain entry) and write the new setting (store.txt), so that
+   * no program sees the pair in both places, or in neither.
+   */
+  afterCopy?: ((tokens: StoredTokens) => Promise<void>) | undefined
+}
+
+/**
+ * Copies the pair from one store to another under both stores' locks (taken in a fixed order, so two moves in
+ * opposite directions cannot wait for each other), reads it back from `to`, and only then runs `afterCopy`.
+ * Until the copy is verified nothing changes at `from`; a failure rejects with the store's own error. Returns
+ * the pair moved. What `aac creds move` is made of.
+ *
+ * @example
+ * await movePair({ from: fileStorage({ path }), to: keychainStorage({ account }), afterCopy: clearCredsJson })
+ */
+export async function movePair(options: MovePairOptions): Promise<StoredTokens> {
+  const { from, to, afterCopy } = options
+  if (from.location === to.location) {
+    throw new StorageError('STORAGE_ERROR', `The pair is already in ${to.location}: nothing to move.`, {
+      location: to.location,
+    })
+  }
+  const [first, second] = from.location < to.location ? [from, to] : [to, from]
+  return first.withLock(() =>
+    second.withLock(async () => {
+      const tokens = await from.read()
+      if (!tokens) {
+        throw new StorageError('STORAGE_ERROR', `${from.location} holds no token pair: nothing to move.`, {
+          location: from.location,
+        })
+      }
+      await to.write(tokens)
+      const back = await to.read()
+      if (back?.accessToken !== tokens.accessToken || back.refreshToken !== tokens.refreshToken) {
+        throw new StorageError(
+          'STORAGE_ERROR',
+          `${to.location} did not give back the pair just written to it, so ${from.location} was left as it was: check that no other program writes ${to.location}, and try again.`,
+          { location: to.location },
+        )
+      }
+      await afterCopy?.(tokens)
+      return tokens
+    }),
+  )
 }
