@@ -3,14 +3,16 @@
 // can fail.
 import { readFile, rm, stat } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { run } from '../../../test/helpers.ts'
+import { fakeWorkspace, readPair, run } from '../../../test/helpers.ts'
 import {
   POSTGRES_LIMITED,
   POSTGRES_PASSWORD,
   type PostgresServer,
   startPostgresServer,
 } from '../../../test/servers/postgres.ts'
+import { createClient } from '../src/client.ts'
 import { StorageError } from '../src/errors.ts'
+import { loadConfig } from '../src/fs.ts'
 import {
   type PostgresStorageOptions,
   type PostgresTokenStorage,
@@ -259,3 +261,36 @@ async function lockKeysOf(storage: PostgresTokenStorage): Promise<string[]> {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
+
+describe('AAC_STORE=postgres://…', () => {
+  it("loadConfig opens the store: a client rotates the expired pair through it, on the config's chain", async () => {
+    const ws = await fakeWorkspace()
+    try {
+      const { access_token, refresh_token } = readPair(await ws.readCreds())
+      const { config } = await loadConfig({ dir: ws.dir, env: {} })
+      // The chain's default name: the API's host and the project's Client ID, as the keychain's.
+      const chain = `${new URL(config.apiUrl).host}/${config.projectId}`
+      const direct = store({ name: chain })
+      await direct.write({ accessToken: access_token, refreshToken: refresh_token })
+      const loaded = await loadConfig({ dir: ws.dir, env: { AAC_STORE: server.url } })
+      made.push(loaded.storage as PostgresTokenStorage)
+      expect(loaded.storage.location).toBe(
+        `postgres://postgres@127.0.0.1:${server.port}/postgres › aac_tokens › ${chain}`,
+      )
+      const client = createClient({ config: loaded.config, storage: loaded.storage })
+      expect(await client.get('/iam/v1/workspaces/current')).toBeTruthy()
+      expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
+      const saved = await direct.read()
+      expect(ws.cloud.isRefreshTokenValid(saved!.refreshToken)).toBe(true)
+      // creds.json was not used: it still holds the spent pair.
+      expect(readPair(await ws.readCreds()).refresh_token).toBe(refresh_token)
+      // `#name` picks another chain, here one that holds no pair yet.
+      const other = loadConfig({ dir: ws.dir, env: { AAC_STORE: `${server.url}#other` } })
+      await expect(other).rejects.toThrow(
+        `${`postgres://postgres@127.0.0.1:${server.port}/postgres › aac_tokens › other`} holds no token pair (AAC_STORE=`,
+      )
+    } finally {
+      await ws.close()
+    }
+  })
+})

@@ -1,8 +1,11 @@
 // The Redis store against a real redis-server (test/servers/redis.ts): the storage contract, the key as other
 // tools see it, the lock's ownership and lease, the fenced write, recovery, and every way the server can fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fakeWorkspace, readPair } from '../../../test/helpers.ts'
 import { REDIS_USER, type RedisServer, startRedisServer } from '../../../test/servers/redis.ts'
+import { createClient } from '../src/client.ts'
 import { StorageError } from '../src/errors.ts'
+import { loadConfig } from '../src/fs.ts'
 import { type RedisStorageOptions, type RedisTokenStorage, redisStorage } from '../src/storage/redis.ts'
 import type { StoredTokens } from '../src/storage/types.ts'
 import { storageContract } from './storage-contract.ts'
@@ -266,3 +269,34 @@ async function rawCommand(args: string[]): Promise<unknown> {
     await client.close()
   }
 }
+
+describe('AAC_STORE=redis://…', () => {
+  it("loadConfig opens the store: a client rotates the expired pair through it, on the config's chain", async () => {
+    const ws = await fakeWorkspace()
+    try {
+      const { access_token, refresh_token } = readPair(await ws.readCreds())
+      const { config } = await loadConfig({ dir: ws.dir, env: {} })
+      // The chain's default name: the API's host and the project's Client ID, as the keychain's.
+      const chain = `${new URL(config.apiUrl).host}/${config.projectId}`
+      const direct = store({ name: chain })
+      await direct.write({ accessToken: access_token, refreshToken: refresh_token })
+      const loaded = await loadConfig({ dir: ws.dir, env: { AAC_STORE: server.url } })
+      made.push(loaded.storage as RedisTokenStorage)
+      expect(loaded.storage.location).toBe(`${server.url} › aac:tokens:${chain}`)
+      const client = createClient({ config: loaded.config, storage: loaded.storage })
+      expect(await client.get('/iam/v1/workspaces/current')).toBeTruthy()
+      expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
+      const saved = await direct.read()
+      expect(ws.cloud.isRefreshTokenValid(saved!.refreshToken)).toBe(true)
+      // creds.json was not used: it still holds the spent pair.
+      expect(readPair(await ws.readCreds()).refresh_token).toBe(refresh_token)
+      // `#name` picks another chain, here one that holds no pair yet.
+      const other = loadConfig({ dir: ws.dir, env: { AAC_STORE: `${server.url}#other` } })
+      await expect(other).rejects.toThrow(
+        `${`${server.url} › aac:tokens:other`} holds no token pair (AAC_STORE=`,
+      )
+    } finally {
+      await ws.close()
+    }
+  })
+})

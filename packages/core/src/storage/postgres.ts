@@ -33,8 +33,13 @@ export interface PostgresStorageOptions {
    * never appears in a message or in `location`.
    */
   url: string
-  /** The chain's name, the row's key: programs sharing a pair use the same one. Default `default`. */
+  /**
+   * The chain's name, the row's key: programs sharing a pair use the same one. Default: the URL's fragment
+   * (`postgres://db.internal/ops#reporting`), else `defaultName`.
+   */
   name?: string | undefined
+  /** The name when neither `name` nor the URL gives one (default `default`; `loadConfig` passes the config's). */
+  defaultName?: string | undefined
   /** The table (`name` or `schema.name`), created when missing. Default `aac_tokens`. */
   table?: string | undefined
   /**
@@ -96,7 +101,7 @@ export interface PostgresTokenStorage extends TokenStorage {
  */
 export function postgresStorage(options: PostgresStorageOptions): PostgresTokenStorage {
   const url = parseServerUrl(options.url, { store: 'postgresStorage', schemes: ['postgres', 'postgresql'] })
-  const name = options.name ?? 'default'
+  const name = options.name ?? url.name ?? options.defaultName ?? 'default'
   if (name === '') throw new StorageError('STORAGE_ERROR', 'postgresStorage({ name }) must not be empty.')
   const table = tableName(options.table ?? 'aac_tokens')
   const location = `${url.shown} › ${table.shown} › ${name}`

@@ -30,8 +30,13 @@ export interface RedisStorageOptions {
    * message or in `location`.
    */
   url: string
-  /** The chain's name: programs sharing a pair use the same one; other names are other pairs. Default `default`. */
+  /**
+   * The chain's name: programs sharing a pair use the same one; other names are other pairs. Default: the URL's
+   * fragment (`redis://cache:6379/0#reporting`), else `defaultName`.
+   */
   name?: string | undefined
+  /** The name when neither `name` nor the URL gives one (default `default`; `loadConfig` passes the config's). */
+  defaultName?: string | undefined
   /** Prefix of the store's keys (default `aac:tokens:`): the pair is `<prefix><name>`, its lock `<prefix><name>:lock`. */
   keyPrefix?: string | undefined
   /**
@@ -110,7 +115,7 @@ return 1`
  */
 export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
   const url = parseServerUrl(options.url, { store: 'redisStorage', schemes: ['redis', 'rediss'] })
-  const name = options.name ?? 'default'
+  const name = options.name ?? url.name ?? options.defaultName ?? 'default'
   if (name === '') throw new StorageError('STORAGE_ERROR', 'redisStorage({ name }) must not be empty.')
   const key = `${options.keyPrefix ?? 'aac:tokens:'}${name}`
   const lockKey = `${key}:lock`

@@ -7,8 +7,10 @@ import { StorageError } from '../../errors.ts'
 
 /** A store URL, parsed and checked, and how messages show it. */
 export interface ServerUrl {
-  /** The URL as given (with its password): only for the client library. */
+  /** The URL for the client library: as given (with its password), less its fragment. */
   readonly url: string
+  /** The chain's name the URL's fragment gives (`redis://cache/0#reporting`), if any. */
+  readonly name: string | undefined
   /** The URL without its password (`redis://app@cache.internal:6379/0`), for messages. */
   readonly shown: string
   /** The URL's scheme without its colon: `redis`, `rediss`, `postgres`… */
@@ -38,10 +40,12 @@ export function parseServerUrl(
   if (!schemes.includes(scheme)) {
     throw new StorageError('STORAGE_ERROR', `${store}({ url }) must start with ${wanted}, not ${scheme}://.`)
   }
-  return { url, shown: withoutPassword(parsed), scheme }
+  const name = parsed.hash.length > 1 ? decodeURIComponent(parsed.hash.slice(1)) : undefined
+  const hash = url.indexOf('#')
+  return { url: hash < 0 ? url : url.slice(0, hash), name, shown: withoutPassword(parsed), scheme }
 }
 
-/** The URL without its password and without its query string (which may carry one too: `?password=`). */
+/** The URL without its password, its query string (which may carry one too: `?password=`) and its fragment. */
 function withoutPassword(url: URL): string {
   const user = url.username ? `${url.username}@` : ''
   return `${url.protocol}//${user}${url.host}${url.pathname === '/' ? '' : url.pathname}`
