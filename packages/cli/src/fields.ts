@@ -1,7 +1,7 @@
 /**
  * `aac api` arguments: `-f key=value` (a string), `-F key=value` (typed: numbers, true, false, null,
- * `@file`), nested keys `a[b]=1` and `list[]=x` for JSON bodies, and `-H 'name: value'` headers. Same
- * conventions as `gh api`.
+ * `@file`, `@-` for stdin), nested keys `a[b]=1`, `list[]=x` and `list[]` (an empty array) for JSON bodies,
+ * and `-H 'name: value'` headers. Same conventions as `gh api`.
  */
 
 import { readFile } from 'node:fs/promises'
@@ -9,29 +9,46 @@ import { resolve } from 'node:path'
 import type { Query } from '@aac/core'
 import { UsageError } from './exit-codes.ts'
 
-export interface Field {
-  key: string
-  value: string | number | boolean | null
-}
+/** `key=value`, or `key[]` alone: an empty array (gh's syntax), which only a JSON body can carry. */
+export type Field =
+  | { key: string; value: string | number | boolean | null; emptyArray?: undefined }
+  | { key: string; value?: undefined; emptyArray: true }
 
-/** Splits `key=value`; the value may itself contain `=`. */
-function split(arg: string, flag: string): [string, string] {
+/** Splits `key=value`; the value may itself contain `=`. `key[]` without a value is an empty array. */
+function split(arg: string, flag: string): [string, string] | Field {
   const at = arg.indexOf('=')
-  if (at <= 0) throw new UsageError(`${flag} ${arg}: expected key=value, like ${flag} limit=100`)
+  if (at < 0 && /^[^[\]]+(?:\[[^[\]]*\])*\[\]$/.test(arg)) return { key: arg, emptyArray: true }
+  if (at <= 0) {
+    throw new UsageError(
+      `${flag} ${arg}: expected key=value, like ${flag} limit=100 (or key[] for an empty array)`,
+    )
+  }
   return [arg.slice(0, at), arg.slice(at + 1)]
 }
 
 export function rawField(arg: string): Field {
-  const [key, value] = split(arg, '-f')
+  const parts = split(arg, '-f')
+  if (!Array.isArray(parts)) return parts
+  const [key, value] = parts
   return { key, value }
 }
 
+/** Where `-F key=@file` and `key=@-` read from. */
+export interface FieldSources {
+  cwd: string
+  /** The whole of stdin as text, for `@-`; it can be read once only. */
+  readStdin(what: string): Promise<string>
+}
+
 /**
- * `-F`: JSON literals (numbers, true, false, null) become themselves; `@path` is the file's text. An integer
- * beyond 2^53 stays a string: as a number it would silently become another id.
+ * `-F`: JSON literals (numbers, true, false, null) become themselves; `@path` is the file's text and `@-` all of
+ * stdin. An integer beyond 2^53 stays a string: as a number it would silently become another id.
  */
-export async function typedField(arg: string, cwd: string): Promise<Field> {
-  const [key, text] = split(arg, '-F')
+export async function typedField(arg: string, sources: FieldSources): Promise<Field> {
+  const parts = split(arg, '-F')
+  if (!Array.isArray(parts)) return parts
+  const [key, text] = parts
+  if (text === '@-') return { key, value: await sources.readStdin(`-F ${key}=@-`) }
   if (text === 'true' || text === 'false') return { key, value: text === 'true' }
   if (text === 'null') return { key, value: null }
   if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) {
@@ -43,7 +60,7 @@ export async function typedField(arg: string, cwd: string): Promise<Field> {
   if (text.startsWith('@')) {
     const path = text.slice(1)
     try {
-      return { key, value: await readFile(resolve(cwd, path), 'utf8') }
+      return { key, value: await readFile(resolve(sources.cwd, path), 'utf8') }
     } catch (error) {
       throw new UsageError(
         `-F ${key}=@${path}: cannot read ${path} (${(error as { code?: string }).code ?? error})`,
@@ -56,19 +73,27 @@ export async function typedField(arg: string, cwd: string): Promise<Field> {
 /** For GET: every field a query parameter, repeated keys repeated. */
 export function fieldsToQuery(fields: readonly Field[]): Query {
   const query: Record<string, string[]> = {}
-  for (const { key, value } of fields) {
-    query[key] = [...(query[key] ?? []), String(value)]
+  for (const field of fields) {
+    if (field.emptyArray) {
+      throw new UsageError(
+        `${field.key}: an empty array can only be sent in a JSON body: add -X POST, PUT or PATCH, or drop it`,
+      )
+    }
+    query[field.key] = [...(query[field.key] ?? []), String(field.value)]
   }
   return Object.fromEntries(
     Object.entries(query).map(([key, values]) => [key, values.length === 1 ? values[0] : values]),
   )
 }
 
-/** For writes: a JSON object; `a[b]=1` nests, `tags[]=x` appends. */
+/** For writes: a JSON object; `a[b]=1` nests, `tags[]=x` appends, `tags[]` alone makes sure the array exists. */
 export function fieldsToBody(fields: readonly Field[]): Record<string, unknown> {
   const body: Record<string, unknown> = {}
-  for (const { key, value } of fields) {
-    const path = parseKey(key)
+  for (const field of fields) {
+    const { key } = field
+    // `tags[]` alone: the array itself is the value set (or kept, if earlier fields filled it).
+    const path = field.emptyArray ? parseKey(key).slice(0, -1) : parseKey(key)
+    const value = field.emptyArray ? [] : field.value
     let target: Record<string, unknown> | unknown[] = body
     for (let i = 0; i < path.length; i++) {
       const part = path[i]!
@@ -85,7 +110,11 @@ export function fieldsToBody(fields: readonly Field[]): Record<string, unknown> 
         continue
       }
       if (last) {
-        target[part] = value
+        if (!field.emptyArray) target[part] = value
+        else if (target[part] === undefined) target[part] = value
+        else if (!Array.isArray(target[part])) {
+          throw new UsageError(`-f ${key}: "${part}" is already set to a value that is not an array`)
+        }
         break
       }
       const existing: unknown = target[part]

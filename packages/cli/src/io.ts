@@ -8,7 +8,8 @@ import { debugRequested } from '@aac/core/process'
 
 /** The part of a writable stream the CLI uses. */
 export interface Output {
-  write(text: string): unknown
+  /** Text, or bytes (`aac api` prints a binary answer as it came). */
+  write(text: string | Uint8Array): unknown
   /** True on a terminal: pretty colours and progress lines. */
   isTTY?: boolean | undefined
 }
@@ -20,6 +21,8 @@ export interface CliIo {
   stdin: AsyncIterable<Uint8Array | string>
   env: Record<string, string | undefined>
   cwd: string
+  /** `aac --config-dir DIR`: the config folder, before AAC_CONFIG_DIR and the search (see session.ts). */
+  configDir?: string | undefined
   /**
    * Aborted on Ctrl-C: requests stop, a wait for the creds.json lock stops (the refresh is then never sent),
    * and a token request already sent finishes and its pair is saved first; a second Ctrl-C quits at once.

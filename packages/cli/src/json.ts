@@ -10,6 +10,14 @@ export function renderJson(value: unknown, paint: Paint): string {
   return render(value, '', paint)
 }
 
+/**
+ * The same, as it reads nested `indent` deep: how `aac api --paginate --slurp` prints one item of the array
+ * it streams, so that the whole equals `renderJson(items)`.
+ */
+export function renderJsonAt(value: unknown, indent: string, paint: Paint): string {
+  return render(value, indent, paint)
+}
+
 function render(value: unknown, indent: string, paint: Paint): string {
   if (value === null) return paint('gray', 'null')
   if (typeof value === 'string') return paint('green', JSON.stringify(value))

@@ -39,17 +39,28 @@ describe('aac api', () => {
     expect(stripAnsi(forced.stdout)).toBe(plain.stdout)
   })
 
-  it('--paginate walks all 137 people into one array; progress only on a terminal', async () => {
+  it('--paginate prints the 137 people one JSON per line, --slurp as one array; progress only on a terminal', async () => {
     const dir = await fake.configDir()
     fake.cloud.reset()
     const result = await aac(['api', '/v4/people', '--paginate', '-f', 'limit=25'], { env: envFor(dir) })
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    const people = JSON.parse(result.stdout) as Array<{ id: number }>
-    expect(people).toHaveLength(137)
-    expect(new Set(people.map((p) => p.id)).size).toBe(137)
+    const lines = result.stdout.split('\n')
+    expect(lines.pop()).toBe('')
+    const people = lines.map((line) => JSON.parse(line) as { id: number })
+    expect(people.map((p) => p.id)).toEqual(Array.from({ length: 137 }, (_, i) => i + 1))
+    expect(lines[0]).toBe(JSON.stringify(people[0]))
     expect(fake.cloud.stats().byRoute['GET /v4/people']).toBe(6)
 
-    const tty = await aacInProcess(['api', '/v4/people', '--paginate'], { env: envFor(dir), tty: true })
+    // --slurp: the array as a whole, indented like every other answer.
+    const slurped = await aacInProcess(['api', '/v4/people', '--paginate', '--slurp', '-f', 'limit=25'], {
+      env: envFor(dir),
+    })
+    expect(slurped.stdout).toBe(`${JSON.stringify(people, null, 2)}\n`)
+
+    const tty = await aacInProcess(['api', '/v4/people', '--paginate', '--slurp'], {
+      env: envFor(dir),
+      tty: true,
+    })
     expect(JSON.parse(stripAnsi(tty.stdout))).toHaveLength(137)
     expect(tty.stderr).toContain('fetched 137 of 137')
   })

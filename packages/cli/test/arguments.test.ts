@@ -26,7 +26,7 @@ describe('fields and headers', () => {
         'big=12345678901234567890',
         'huge=1e400',
         'safe=-9007199254740991',
-      ].map((arg) => typedField(arg, dir)),
+      ].map((arg) => typedField(arg, { cwd: dir, readStdin: async () => 'unused' })),
     )
     expect(Object.fromEntries(typed.map((f) => [f.key, f.value]))).toEqual({
       n: 28629,
@@ -44,7 +44,12 @@ describe('fields and headers', () => {
     })
     expect(rawField('n=28629')).toEqual({ key: 'n', value: '28629' })
     expect(() => rawField('novalue')).toThrow(/expected key=value/)
-    await expect(typedField('x=@missing.txt', dir)).rejects.toThrow(/cannot read missing\.txt/)
+    await expect(typedField('x=@missing.txt', { cwd: dir, readStdin: async () => 'unused' })).rejects.toThrow(
+      /cannot read missing\.txt/,
+    )
+    // @- is stdin, read through the command's one reader (which refuses a second reader).
+    const fromStdin = await typedField('body=@-', { cwd: dir, readStdin: async (what) => `${what} read` })
+    expect(fromStdin).toEqual({ key: 'body', value: '-F body=@- read' })
     await rm(dir, { recursive: true })
   })
 
@@ -69,6 +74,19 @@ describe('fields and headers', () => {
       ]),
     ).toThrow(/already set/)
     expect(() => fieldsToBody([{ key: 'a]b', value: 1 }])).toThrow(/keys look like/)
+    // `key[]` alone: an empty array, kept when other fields append to it.
+    expect(rawField('tags[]')).toEqual({ key: 'tags[]', emptyArray: true })
+    expect(fieldsToBody([rawField('tags[]'), rawField('a[b][]'), rawField('name=x')])).toEqual({
+      tags: [],
+      a: { b: [] },
+      name: 'x',
+    })
+    expect(fieldsToBody([rawField('tags[]=x'), rawField('tags[]'), rawField('tags[]=y')])).toEqual({
+      tags: ['x', 'y'],
+    })
+    expect(() => fieldsToBody([rawField('tags=x'), rawField('tags[]')])).toThrow(/not an array/)
+    expect(() => fieldsToQuery([rawField('tags[]')])).toThrow(/only be sent in a JSON body/)
+    expect(() => rawField('tags')).toThrow(/expected key=value/)
     expect(
       fieldsToQuery([
         { key: 'id', value: 1 },
