@@ -214,9 +214,10 @@ export async function credsLockPath(credsPath: string): Promise<string> {
  * StorageError naming both paths. (The token manager does so: a StorageError from its lock-free read sends it
  * on to its locked re-read.)
  *
- * A file that parses but holds no usable pair (a missing or empty token, the placeholders, the token endpoint's
- * error answer, a character a copy added) is the user's to fix: the pair codec's ConfigError naming the file,
- * the very error `loadConfig` gives for it, and the file is left alone. So is an empty file (after the retries:
+ * A file that parses but holds no usable pair (a missing or empty token, the placeholders, with or without the
+ * note of where `aac creds move` moved the pair, the token endpoint's error answer, a character a copy added) is
+ * the user's to fix: the pair codec's ConfigError naming the file (and, for the note, the setting that finds the
+ * pair), the very error `loadConfig` gives for it, and the file is left alone. So is an empty file (after the retries:
  * an in-place writer truncates first): there is nothing in it to move aside.
  */
 async function readTokens(

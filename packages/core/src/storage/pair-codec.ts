@@ -24,6 +24,7 @@ import { isTokenErrorBody, tokenErrorBodyMessage } from '../creds-error-body.ts'
 import { ConfigError, StorageError } from '../errors.ts'
 import { decodeAccessToken } from '../jwt.ts'
 import { cleanText, firstNonHeaderCharacter } from '../pasted-text.ts'
+import { isTokenShaped } from '../redact.ts'
 import { apiTokensPage } from '../regions.ts'
 import { META_KEY, metaFromJson, metaToJson, normalizeMeta } from './meta-json.ts'
 import type { PairMeta, StoredTokens } from './types.ts'
@@ -61,7 +62,8 @@ export interface PairCodecOptions {
 
 /**
  * Why a pair cannot be used. `empty` and `not-json` are about the text (a store may be mid-write: the file store
- * retries, and moves a file that never parses aside); the others are about what a parsed value holds.
+ * retries, and moves a file that never parses aside); the others are about what a parsed value holds. `moved`: the
+ * placeholders with a note that `aac creds move` moved the pair to another store (see {@link pairMovedTo}).
  */
 export type PairProblemKind =
   | 'empty'
@@ -69,6 +71,7 @@ export type PairProblemKind =
   | 'not-object'
   | 'error-body'
   | 'placeholder'
+  | 'moved'
   | 'fields'
   | 'character'
   | 'claims'
@@ -111,7 +114,8 @@ export function decodePairText(text: string, options: PairCodecOptions): PairDec
 
 /**
  * Reads a pair from a parsed JSON value: see {@link decodePairText}. Checked in this order, the first problem
- * found being the one reported: a JSON object; not a token endpoint's error answer; not the shipped placeholders;
+ * found being the one reported: a JSON object; not a token endpoint's error answer; not the shipped placeholders
+ * (`moved` when a note says where `aac creds move` put the pair);
  * both tokens non-empty strings; no character a copy added (a no-break space…); with `claims`, the access token's.
  *
  * @example
@@ -130,6 +134,14 @@ export function decodePair(value: unknown, options: PairCodecOptions): PairDecod
   const refresh = value[keys.refresh]
   // creds.json ships with "Your access token here": say so instead of sending it to the server.
   if ([access, refresh].some((token) => typeof token === 'string' && isPlaceholder(token))) {
+    // `aac creds move` leaves the placeholders and a note of where the pair went: say where to look instead.
+    const moved = pairMovedTo(value)
+    if (moved !== undefined) {
+      return problem(
+        'moved',
+        `${where} holds no token pair: it was moved to ${moved} (aac creds move). Point every program there: set AAC_STORE=${moved}, or put ${moved} in store.txt in the config folder; or move it back with \`aac creds move --to file\`.`,
+      )
+    }
     const page =
       options.fix === undefined
         ? ' That page is User Preferences > OAuth 2.0 API Tokens in Alteryx Cloud.'
@@ -219,6 +231,32 @@ export function accessTokenProblem(
 export function assertAccessTokenClaims(accessToken: string, file: string, region?: string): void {
   const found = accessTokenProblem(accessToken, file, region)
   if (found) throw pairConfigError(found, file)
+}
+
+/**
+ * The key of the `"aac"` value that says where `aac creds move` moved the pair.
+ *
+ * @example
+ * JSON.stringify({ access_token: 'Your access token here', refresh_token: 'Your refresh token here', aac: { [MOVED_TO_KEY]: 'keychain' } })
+ */
+export const MOVED_TO_KEY = 'moved_to'
+
+/**
+ * The store setting a stored value's note says its pair was moved to (`aac creds move` writes the placeholders
+ * and `{"aac": {"moved_to": "<setting>"}}` into creds.json), or undefined when there is no such note, or it is not
+ * a setting that may be shown (blank, over 200 characters, several lines, or shaped like a token).
+ *
+ * @example
+ * pairMovedTo({ access_token: 'Your access token here', aac: { moved_to: 'keychain' } }) // 'keychain'
+ */
+export function pairMovedTo(value: unknown): string | undefined {
+  const meta = isObject(value) ? value[META_KEY] : undefined
+  const moved = isObject(meta) ? meta[MOVED_TO_KEY] : undefined
+  if (typeof moved !== 'string') return undefined
+  const setting = moved.trim()
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a line break or control character is refused.
+  if (setting === '' || setting.length > 200 || /[\u0000-\u001f\u007f]/.test(setting)) return undefined
+  return isTokenShaped(setting) ? undefined : setting
 }
 
 /**
