@@ -5,6 +5,7 @@
  * written; the pure JavaScript ports answer some filters wrongly (`map(.n // 0)`, `keys`, `sort_by(-.id)`).
  */
 
+import { createRequire } from 'node:module'
 import { UsageError } from '../exit-codes.ts'
 
 /** What jq-web's module resolves to. `raw` runs jq once over `json`, as `jq FLAGS FILTER file` would. */
@@ -21,10 +22,10 @@ interface JqFailure {
 let loading: Promise<JqWeb> | undefined
 
 function loadJq(): Promise<JqWeb> {
-  // A CommonJS module whose export is a promise of the instance (the WebAssembly is compiled on first import).
-  loading ??= import('jq-web').then(
-    (module: { default?: unknown }) => (module.default ?? module) as Promise<JqWeb>,
-  )
+  // A CommonJS module whose export is a promise of the instance (the WebAssembly is compiled on first load).
+  // Required, not imported: as an ES namespace, that promise's `then` makes loaders treat the module itself
+  // as a thenable. It stays a dependency on disk (never bundled): jq.wasm is read from beside jq.js.
+  loading ??= Promise.resolve().then(() => createRequire(import.meta.url)('jq-web') as Promise<JqWeb>)
   return loading
 }
 
