@@ -209,6 +209,29 @@ describe('postgresStorage', () => {
     expect(await a.withLock(() => a.read())).toEqual(pair('newer'))
   })
 
+  it('a server restart while a program holds the lock: the lock holds through it (its lease), its write lands', async () => {
+    const a = store({ leaseMs: 5_000 })
+    const b = postgresStorage({ url: server.url, name: a.name, lockTimeoutMs: 20_000 })
+    made.push(b)
+    await a.write(pair('restart-start', 10))
+    const order: string[] = []
+    let waiter: Promise<StoredTokens | undefined> | undefined
+    await a.withLock(async () => {
+      await server.stop()
+      await server.start()
+      // Every session ended with the restart, the advisory lock's too: a waiter must still not get in.
+      waiter = b.withLock(async () => {
+        order.push('b in')
+        return b.read()
+      })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      await a.write(pair('restart-written'))
+      order.push('a done')
+    })
+    expect(await waiter).toEqual(pair('restart-written'))
+    expect(order).toEqual(['a done', 'b in'])
+  })
+
   it('a recovered pair newer than the stored one is adopted by the next read under the lock', async () => {
     const storage = store()
     await storage.write(pair('stale', 60))

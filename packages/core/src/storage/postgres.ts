@@ -14,7 +14,7 @@ import { assertWritable, decodePair, decodePairText, encodePair, PAIR_SHAPE } fr
 import { type PgSql, pgClient } from './postgres/connection.ts'
 import { isConnectionFailure, postgresFailure } from './postgres/errors.ts'
 import { acquirePgLock, type HeldPgLock } from './postgres/lock.ts'
-import { createTableSql, HOLDS_LOCK, lockKeys, setupHint, tableName } from './postgres/table.ts'
+import { createTableSql, lockKeys, setupHint, type TableName, tableName } from './postgres/table.ts'
 import { runExclusive } from './shared/exclusive.ts'
 import { thisHolder } from './shared/holder.ts'
 import { isNewerPair, saveLocalRecovery } from './shared/recovery.ts'
@@ -48,6 +48,12 @@ export interface PostgresStorageOptions {
    * A holder that dies frees the lock at once (its connection ends), so there is no stale age to set.
    */
   lockTimeoutMs?: number | undefined
+  /**
+   * How long the lease in the chain's row outlives a holder that stopped renewing it, in ms: what keeps the lock
+   * through a server restart (which ends the advisory lock's session) while its holder reconnects. Default
+   * `LOCK_TIMING.staleMs` (60 s). A holder that dies frees the lock at once all the same; tests use less.
+   */
+  leaseMs?: number | undefined
   /** How long to wait for a connection, in ms (default 10 s). */
   connectTimeoutMs?: number | undefined
   /**
@@ -78,16 +84,18 @@ export interface PostgresTokenStorage extends TokenStorage {
  * Keeps the token pair in PostgreSQL, for programs on several machines sharing one token chain: any number of
  * them make exactly one refresh per rotation between them.
  *
- * - The pair is one row per chain (`name`, `pair` as the JSON creds.json holds, `recovered`, `updated_at`) in a
- *   table created when missing (`CREATE TABLE IF NOT EXISTS`), or created once by its owner when the store's
- *   user may not create tables (the error says how).
+ * - The pair is one row per chain (`name`, `pair` as the JSON creds.json holds, `recovered`, `updated_at`, and
+ *   the lock's lease) in a table created when missing (`CREATE TABLE IF NOT EXISTS`), or created once by its
+ *   owner when the store's user may not create tables (the error says how).
  * - The lock is the chain's session-level advisory lock, held by a connection of its own for the whole of
  *   `withLock`: the server queues waiters and frees it when that connection ends, so a holder that dies frees
- *   it at once. Reads and writes under the lock run on that connection, each committed as it runs (the record a
- *   refresh leaves just before its refresh token is sent must outlive a holder that dies), and every write is
- *   fenced: it lands only while the session still holds the lock. Reads outside the lock see committed pairs.
- * - A pair the fenced write refused (the server restarted and the lock went with its session) goes to the row's
- *   `recovered` list (`saveRecovery`); the next program that reads under the lock adopts it if it is newer.
+ *   it at once. With it the holder takes a lease in the row, renewed while it runs, which fences its writes
+ *   (they land only while the lease is its own) and keeps the lock through a server restart (see
+ *   postgres/lock.ts). Reads and writes under the lock are each committed as they run: the record a refresh
+ *   leaves just before its refresh token is sent must outlive a holder that dies. Reads outside the lock see
+ *   committed pairs.
+ * - A pair the fenced write refused (its holder was cut off past its lease) goes to the row's `recovered` list
+ *   (`saveRecovery`); the next program that reads under the lock adopts it if it is newer.
  *
  * Needs a session of its own on the server: not a pooler in transaction mode (PgBouncer's `pool_mode =
  * transaction`), which would move the lock between clients.
@@ -110,6 +118,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
   const lockTimeoutMs = positive(options.lockTimeoutMs, LOCK_TIMING.waitMs, 'lockTimeoutMs')
   const connectTimeoutMs = positive(options.connectTimeoutMs, 10_000, 'connectTimeoutMs')
   const reconnectMs = positive(options.reconnectMs, LOCK_MARGIN_MS, 'reconnectMs')
+  const leaseMs = positive(options.leaseMs, LOCK_TIMING.staleMs, 'leaseMs')
   const client = pgClient(url, { connectTimeoutMs })
   const mutex = createMutex()
   const fail = (action: string, error: unknown) => postgresFailure(action, error, location, setup)
@@ -127,25 +136,8 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
   // A recovered pair that read() returned but could not store: its entry goes once a write stores it or a newer one.
   let pending: { id: string; tokens: StoredTokens } | undefined
 
-  const upsert = async (sql: PgSql, tokens: StoredTokens, fenced: boolean, dropId = '') => {
-    const rows = await sql.unsafe(
-      `insert into ${table.sql} as t (name, pair, updated_at)
-       select $1, $2, now() where ${fenced ? HOLDS_LOCK : 'true'}
-       on conflict (name) do update set pair = excluded.pair, updated_at = excluded.updated_at,
-         recovered = case when $3 = '' then t.recovered else nullif(
-           coalesce((select jsonb_agg(e) from jsonb_array_elements(t.recovered) e where e->>'id' <> $3), '[]'),
-           '[]') end
-       returning 1 as written`,
-      [name, JSON.stringify(encodePair(tokens)), dropId, ...(fenced ? keys.map(String) : [])],
-    )
-    if (rows.length === 0) {
-      throw new StorageError(
-        'STORAGE_ERROR',
-        `Refused to write the tokens to ${location}: this program no longer holds its lock (its connection to the server was lost: the server restarted, or the network failed), so another program may have changed the tokens since. The pair stored there was left as it is.`,
-        { location },
-      )
-    }
-  }
+  const save = (sql: PgSql, tokens: StoredTokens, owner?: string, dropId = '') =>
+    savePair(sql, { table, name, location }, tokens, owner, dropId)
 
   const readLocked = async (lock: HeldPgLock): Promise<StoredTokens | undefined> => {
     let row: Record<string, unknown> | undefined
@@ -165,7 +157,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
     }
     if (!best) return current
     try {
-      await upsert(lock.sql, best.tokens, true, best.id)
+      await save(lock.sql, best.tokens, lock.owner, best.id)
     } catch {
       // Returned all the same (its access token may serve as is); the next write that stores it removes it.
       pending = best
@@ -200,11 +192,11 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
       try {
         if (lock) {
           await ensureTable(lock.sql)
-          await upsert(lock.sql, tokens, true, settles ? done.id : '')
+          await save(lock.sql, tokens, lock.owner, settles ? done.id : '')
         } else {
           await client.use(async (sql) => {
             await ensureTable(sql)
-            await upsert(sql, tokens, false, settles ? done.id : '')
+            await save(sql, tokens, undefined, settles ? done.id : '')
           })
         }
       } catch (error) {
@@ -217,9 +209,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
       return runExclusive(
         mutex,
         async () => {
+          await (tableReady ?? client.use(ensureTable)).catch((error: unknown) => {
+            throw fail('Could not take the lock of', error)
+          })
           const lock = await acquirePgLock(
             url,
-            { keys, timeoutMs: lockTimeoutMs, location, connectTimeoutMs },
+            { table, name, keys, timeoutMs: lockTimeoutMs, leaseMs, location, connectTimeoutMs },
             signal,
           )
           held = lock
@@ -262,8 +257,46 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
   }
 }
 
+/**
+ * Writes the pair: without `owner`, an upsert; with it, an update that lands only while the lease is `owner`'s
+ * (else a StorageError, nothing written). `dropId`: a recovered entry the pair settles, removed in the same step.
+ */
+async function savePair(
+  sql: PgSql,
+  { table, name, location }: { table: TableName; name: string; location: string },
+  tokens: StoredTokens,
+  owner: string | undefined,
+  dropId: string,
+): Promise<void> {
+  const recovered = `case when $3 = '' then t.recovered else nullif(
+    coalesce((select jsonb_agg(e) from jsonb_array_elements(t.recovered) e where e->>'id' <> $3), '[]'), '[]') end`
+  const text = JSON.stringify(encodePair(tokens))
+  if (owner === undefined) {
+    await sql.unsafe(
+      `insert into ${table.sql} as t (name, pair, updated_at) values ($1, $2, now())
+       on conflict (name) do update set pair = excluded.pair, updated_at = excluded.updated_at,
+         recovered = ${recovered}`,
+      [name, text, dropId],
+    )
+    return
+  }
+  const rows = await sql.unsafe(
+    `update ${table.sql} as t set pair = $2, updated_at = now(), recovered = ${recovered}
+      where name = $1 and lease_owner = $4
+      returning 1 as written`,
+    [name, text, dropId, owner],
+  )
+  if (rows.length === 0) {
+    throw new StorageError(
+      'STORAGE_ERROR',
+      `Refused to write the tokens to ${location}: this program no longer holds its lock (its lease ran out while it was cut off from the server or paused), so another program may have changed the tokens since. The pair stored there was left as it is.`,
+      { location },
+    )
+  }
+}
+
 /** Creates the table unless it exists (checked first: a user who may not create tables may still use it). */
-async function createTable(sql: PgSql, table: ReturnType<typeof tableName>): Promise<void> {
+async function createTable(sql: PgSql, table: TableName): Promise<void> {
   const [found] = await sql.unsafe('select to_regclass($1) is not null as found', [table.regclass])
   if (found?.found === true) return
   try {

@@ -35,13 +35,19 @@ export function tableName(table: string): TableName {
   return { shown: table, sql, regclass: sql }
 }
 
-/** The table, created by the first store that finds it missing. One row per chain. */
+/**
+ * The table, created by the first store that finds it missing. One row per chain: the pair (creds.json's JSON),
+ * pairs kept by `saveRecovery`, and the lease of the program holding the chain's lock (see lock.ts).
+ */
 export function createTableSql(table: TableName): string {
   return `create table if not exists ${table.sql} (
   name text primary key,
   pair text,
   recovered jsonb,
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  lease_owner text,
+  lease_since timestamptz,
+  lease_until timestamptz
 )`
 }
 
@@ -64,10 +70,3 @@ function hash31(text: string): number {
   }
   return hash & 0x7fffffff
 }
-
-/**
- * True while this session holds the chain's advisory lock: the fence of every write under the lock. Its keys are
- * the statement's parameters $4 and $5.
- */
-export const HOLDS_LOCK = `exists (select 1 from pg_locks where locktype = 'advisory' and granted
-  and pid = pg_backend_pid() and classid = $4::int8::oid and objid = $5::int8::oid and objsubid = 2)`
