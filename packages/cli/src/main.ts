@@ -9,6 +9,7 @@ import { formatError, VERSION } from '@aac/core'
 import { stopOnSignals } from '@aac/core/process'
 import { Command, CommanderError } from 'commander'
 import * as api from './commands/api.ts'
+import * as completion from './commands/completion.ts'
 import type { CommandContext } from './commands/command.ts'
 import * as doctor from './commands/doctor.ts'
 import * as token from './commands/token.ts'
@@ -17,7 +18,7 @@ import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.ts'
 import { type CliIo, debugEnabled, painter } from './io.ts'
 
 /** In `aac --help` order. Each module declares its own command, options and action. */
-const COMMANDS = [api, token, whoami, doctor] as const
+const COMMANDS = [api, token, whoami, doctor, completion] as const
 
 const CONFIG_HELP = `Configuration: aac_url.txt, client_id.txt (or api_project_id.txt) and creds.json, read from the
 folder named by AAC_CONFIG_DIR, else from the nearest folder above the working directory that holds
