@@ -142,8 +142,10 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
   const readLocked = async (lock: HeldPgLock): Promise<StoredTokens | undefined> => {
     let row: Record<string, unknown> | undefined
     try {
-      await ensureTable(lock.sql)
-      ;[row] = await lock.sql.unsafe(`select pair, recovered from ${table.sql} where name = $1`, [name])
+      ;[row] = await whileReconnecting(reconnectMs, async () => {
+        await ensureTable(lock.sql)
+        return lock.sql.unsafe(`select pair, recovered from ${table.sql} where name = $1`, [name])
+      })
     } catch (error) {
       throw fail('Could not read the tokens from', error)
     }
@@ -191,8 +193,12 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
       const lock = held
       try {
         if (lock) {
-          await ensureTable(lock.sql)
-          await save(lock.sql, tokens, lock.owner, settles ? done.id : '')
+          // Under the lock, a server that restarts is waited for: the lease fences the write, and a write
+          // that landed before the connection broke lands again the same.
+          await whileReconnecting(reconnectMs, async () => {
+            await ensureTable(lock.sql)
+            await save(lock.sql, tokens, lock.owner, settles ? done.id : '')
+          })
         } else {
           await client.use(async (sql) => {
             await ensureTable(sql)
@@ -232,10 +238,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
       const holder = thisHolder()
       const id = crypto.randomUUID()
       const entry = { id, saved_at: new Date().toISOString(), saved_by: holder, pair: encodePair(tokens) }
-      const started = Date.now()
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await client.use(async (sql) => {
+      try {
+        await whileReconnecting(reconnectMs, () =>
+          client.use(async (sql) => {
             await ensureTable(sql)
             await sql.unsafe(
               `insert into ${table.sql} as t (name, recovered) values ($1, jsonb_build_array($2::jsonb))
@@ -243,13 +248,11 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
               // postgres.js serializes a jsonb parameter itself: a string would be stored as a JSON string.
               [name, entry],
             )
-          })
-          return `${location} › recovered › ${id}`
-        } catch (error) {
-          // A restarting server is waited for a while; past that, or for any other failure, a local file.
-          if (!isConnectionFailure(error) || Date.now() - started > reconnectMs) break
-          await sleep(Math.min(100 * 2 ** attempt, 1_000))
-        }
+          }),
+        )
+        return `${location} › recovered › ${id}`
+      } catch {
+        // The server is out of reach (for longer than reconnectMs), or refuses: the pair must still land somewhere.
       }
       return saveLocalRecovery(tokens, `postgres-${name}`, location)
     },
@@ -292,6 +295,19 @@ async function savePair(
       `Refused to write the tokens to ${location}: this program no longer holds its lock (its lease ran out while it was cut off from the server or paused), so another program may have changed the tokens since. The pair stored there was left as it is.`,
       { location },
     )
+  }
+}
+
+/** Runs `operation`, again while it fails for want of a connection (a restarting server), for up to `ms`. */
+async function whileReconnecting<T>(ms: number, operation: () => Promise<T>): Promise<T> {
+  const started = Date.now()
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation()
+    } catch (error) {
+      if (!isConnectionFailure(error) || Date.now() - started > ms) throw error
+      await sleep(Math.min(100 * 2 ** attempt, 1_000))
+    }
   }
 }
 
