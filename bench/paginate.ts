@@ -35,10 +35,10 @@ function runAac(args: string[], configDir: string): Promise<Run> {
     let lines = 0
     let peak = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       for (const byte of chunk) if (byte === 0x0a) lines++
     })
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk))
     child.stdio[3]?.on('data', (chunk: Buffer) => (peak += chunk))
     child.on('error', reject)
     child.on('close', (code) => {
