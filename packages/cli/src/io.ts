@@ -3,6 +3,7 @@
  * streams and environment, and `main.ts` wires the real ones.
  */
 
+import { createRequire } from 'node:module'
 import * as util from 'node:util'
 import { debugRequested } from '@aac/core/process'
 
@@ -56,4 +57,26 @@ export function painter(stream: Output, env: Record<string, string | undefined>)
 /** Whether to print debug lines and stack traces: AAC_DEBUG read as every example reads it (`0`, `no`, `off` = off). */
 export function debugEnabled(env: Record<string, string | undefined>): boolean {
   return debugRequested(env)
+}
+
+/**
+ * process.stdout or process.stderr, opened at the first write: a run that never writes to one (stderr, mostly)
+ * does not pay for opening it (a pipe loads Node's net module). isTTY asks the file descriptor, not the stream.
+ *
+ * @example
+ * const stderr = lazyOutput(2, () => process.stderr)
+ */
+export function lazyOutput(
+  fd: 1 | 2,
+  open: () => NodeJS.WriteStream,
+): Output & { once(event: string, listener: () => void): unknown } {
+  return {
+    write: (text) => open().write(text),
+    // The stream's own back-pressure (`aac api --paginate` waits for 'drain').
+    once: (event, listener) => open().once(event, listener),
+    get isTTY() {
+      // Loaded when asked: node:tty loads node:net, a few ms that most runs never need.
+      return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd)
+    },
+  }
 }

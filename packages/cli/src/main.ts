@@ -8,21 +8,40 @@ import process from 'node:process'
 import { formatError, VERSION } from '@aac/core'
 import { stopOnSignals } from '@aac/core/process'
 import { Command, CommanderError } from 'commander'
-import * as api from './commands/api.ts'
-import * as completion from './commands/completion.ts'
-import type { CommandContext } from './commands/command.ts'
-import * as doctor from './commands/doctor.ts'
-import * as token from './commands/token.ts'
-import * as whoami from './commands/whoami.ts'
+import type { CommandContext, RegisterCommand } from './commands/command.ts'
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.ts'
-import { type CliIo, debugEnabled, painter } from './io.ts'
+import { type CliIo, debugEnabled, lazyOutput, type Paint, painter } from './io.ts'
+import { useProxyFromEnv } from './proxy.ts'
 
-/** In `aac --help` order. Each module declares its own command, options and action. */
-const COMMANDS = [api, token, whoami, doctor, completion] as const
+/**
+ * In `aac --help` order. Each module declares its own command, options and action. Loaded on demand: a run
+ * loads the one module it names (`aac token` never parses the doctor or `aac api`), and all of them only for
+ * help, a mistyped command or anything else that lists them.
+ */
+const COMMANDS: Record<string, () => Promise<{ register: RegisterCommand }>> = {
+  api: () => import('./commands/api.ts'),
+  token: () => import('./commands/token.ts'),
+  whoami: () => import('./commands/whoami.ts'),
+  doctor: () => import('./commands/doctor.ts'),
+  creds: () => import('./commands/creds.ts'),
+  completion: () => import('./commands/completion.ts'),
+}
+
+/** The command modules a command line needs: the one it names, else all (help, a typo, no command). */
+async function commandsFor(argv: readonly string[]): Promise<Array<{ register: RegisterCommand }>> {
+  // The first word that is neither an option nor the value of --config-dir.
+  const name = argv.find((arg, i) => !arg.startsWith('-') && argv[i - 1] !== '--config-dir')
+  const load = name === undefined ? undefined : COMMANDS[name]
+  // `aac completion` describes every command, so it needs them all.
+  if (load && name !== 'completion') return [await load()]
+  return Promise.all(Object.values(COMMANDS).map((loader) => loader()))
+}
 
 const CONFIG_HELP = `Configuration: aac_url.txt, client_id.txt (or api_project_id.txt) and creds.json, read from the
-folder named by AAC_CONFIG_DIR, else from the nearest folder above the working directory that holds
-aac_url.txt. AAC_DEBUG=1 prints token events and stack traces; NO_COLOR=1 turns colour off.`
+folder named by --config-dir, else by AAC_CONFIG_DIR, else from the nearest folder above the working directory
+that holds aac_url.txt, else from the per-user folder ($XDG_CONFIG_HOME/aac or ~/.config/aac; %APPDATA%\\aac on
+Windows). aac init writes them; aac doctor says which folder is used and why. HTTPS_PROXY, HTTP_PROXY and NO_PROXY
+are honoured. AAC_DEBUG=1 prints token events and stack traces; NO_COLOR=1 turns colour off.`
 
 /**
  * Runs one command line (without `node` and the script) and resolves to its exit code. Never calls
@@ -33,10 +52,12 @@ aac_url.txt. AAC_DEBUG=1 prints token events and stack traces; NO_COLOR=1 turns 
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.OK
-  const errPaint = painter(io.stderr, io.env)
+  // Decided at the first error: asking whether stderr is a terminal costs a run that prints none a few ms.
+  const errPaint: Paint = (style, text) => painter(io.stderr, io.env)(style, text)
   const program = new Command('aac')
     .description('Call the Alteryx Cloud APIs from a shell, with tokens rotated safely.')
     .version(VERSION, '-V, --version')
+    .option('--config-dir <dir>', 'the folder holding aac_url.txt, client_id.txt and creds.json (see below)')
     .showHelpAfterError('(run aac --help, or aac <command> --help)')
     .exitOverride()
     .configureOutput({
@@ -46,13 +67,18 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     })
     .addHelpText('after', `\n${CONFIG_HELP}\n\n${EXIT_CODES_HELP}\n`)
 
+  // The commands read --config-dir from their io (session.ts), set once it is parsed.
+  const commandIo: CliIo = { ...io }
+  program.hook('preAction', () => {
+    commandIo.configDir = program.opts<{ configDir?: string }>().configDir
+  })
   const context: CommandContext = {
-    io,
+    io: commandIo,
     setExitCode: (code) => {
       exitCode = code
     },
   }
-  for (const command of COMMANDS) command.register(program, context)
+  for (const command of await commandsFor(argv)) command.register(program, context)
 
   try {
     await program.parseAsync([...argv], { from: 'user' })
@@ -82,12 +108,14 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   })
   const io: CliIo = {
     stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    stderr: lazyOutput(2, () => process.stderr),
+    // Touched only when read: opening process.stdin costs every run a few ms of start-up.
+    stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
     env: process.env,
     cwd: process.cwd(),
     signal: stop.signal,
   }
+  await useProxyFromEnv(process.env)
   const code = await run(argv, io)
   stop.dispose()
   process.exitCode = stop.exitCode() ?? code

@@ -17,7 +17,7 @@ import {
   type TokenStorage,
   VERSION,
 } from '@aac/core'
-import { type LoadedConfig, loadConfig } from '@aac/core/fs'
+import { type ConfigDirChoice, type LoadedConfig, loadConfig, locateConfigDir } from '@aac/core/fs'
 import { lineLogger } from '@aac/core/process'
 import { type CliIo, debugEnabled } from './io.ts'
 
@@ -68,8 +68,20 @@ export function cliClient(
   return createClient({ ...options, config, tokens, userAgent: USER_AGENT, ...(logger && { logger }) })
 }
 
+/**
+ * The config folder of this run: --config-dir, AAC_CONFIG_DIR, the nearest folder above holding aac_url.txt,
+ * else the per-user folder; with the rule that chose it (`aac doctor` prints it).
+ *
+ * @example
+ * const { dir, reason } = await configDir(io)
+ */
+export function configDir(io: CliIo): Promise<ConfigDirChoice> {
+  return locateConfigDir({ dir: io.configDir, dirOption: '--config-dir', cwd: io.cwd, env: io.env })
+}
+
 export async function openSession(io: CliIo): Promise<Session> {
-  const loaded = await loadConfig({ cwd: io.cwd, env: io.env })
+  const { dir } = await configDir(io)
+  const loaded = await loadConfig({ dir, cwd: io.cwd, env: io.env })
   const tokenManager = cliTokenManager(io, loaded.storage, loaded.config.region)
   return { ...loaded, tokenManager, client: cliClient(io, loaded.config, tokenManager) }
 }

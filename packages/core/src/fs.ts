@@ -12,12 +12,11 @@
  * const client = createClient({ config, storage })
  */
 
-import { stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import process from 'node:process'
 import { cleanText, parseApiUrl, parseCreds, parseProjectId } from './config.ts'
+import { locateConfigDir } from './config-dir.ts'
 import { ConfigError } from './errors.ts'
-import { isPermissionDenial } from './internal/permission-hint.ts'
 import { apiProjectsPage, apiTokensPage } from './regions.ts'
 import {
   CONFIG_FILE_MAX_BYTES,
@@ -30,6 +29,13 @@ import { loadStoredPair, type StoreSpec, selectStore } from './storage/select.ts
 import type { StoredTokens, TokenStorage } from './storage/types.ts'
 import type { AacConfig } from './types.ts'
 
+export {
+  type ConfigDirChoice,
+  type ConfigDirSource,
+  type LocateConfigDirOptions,
+  locateConfigDir,
+  userConfigDir,
+} from './config-dir.ts'
 export { writeFileAtomic } from './storage/file/atomic-write.ts'
 export {
   type CheckCredsFileOptions,
@@ -92,7 +98,7 @@ export const CREDS_FILE = 'creds.json'
  * await loadConfig({ dir: '/home/me/aac' })
  */
 export interface LoadConfigOptions {
-  /** The folder holding the three files. Default: `AAC_CONFIG_DIR`, else the nearest ancestor of `cwd` with aac_url.txt. */
+  /** The folder holding the three files. Default: `AAC_CONFIG_DIR`, else the nearest ancestor of `cwd` with aac_url.txt, else the per-user folder (see locateConfigDir). */
   dir?: string
   /** Where the upward search starts (default: the working directory). */
   cwd?: string
@@ -125,44 +131,18 @@ export interface LoadedConfig {
 }
 
 /**
- * Finds the config folder: `AAC_CONFIG_DIR` if set, else the nearest ancestor of `cwd` holding aac_url.txt,
- * so scripts work from the repo root and from inside `examples/`.
+ * Finds the config folder: `AAC_CONFIG_DIR` if set, else the nearest ancestor of `cwd` holding aac_url.txt (so
+ * scripts work from the repo root and from inside `examples/`), else the per-user folder. See
+ * {@link locateConfigDir}, which also says which rule matched.
+ *
+ * @example
+ * const dir = await findConfigDir() // '/home/me/.config/aac'
  */
 export async function findConfigDir(
   cwd: string = process.cwd(),
   env: Record<string, string | undefined> = process.env,
 ): Promise<string> {
-  const raw = env['AAC_CONFIG_DIR']
-  const fromEnv = raw?.trim()
-  // Set to blanks (a stray space in a .env file, `export AAC_CONFIG_DIR=" "`): the user meant a folder, so
-  // falling back on the search would quietly use another one. (Set to nothing at all counts as unset.)
-  if (raw && !fromEnv) {
-    throw new ConfigError(
-      'CONFIG_INVALID',
-      'AAC_CONFIG_DIR',
-      `AAC_CONFIG_DIR is set to ${JSON.stringify(raw)}, only whitespace: set it to the folder holding ${URL_FILE}, client_id.txt and ${CREDS_FILE}, or unset it (unset AAC_CONFIG_DIR; PowerShell: Remove-Item Env:AAC_CONFIG_DIR).`,
-    )
-  }
-  if (fromEnv) {
-    const dir = resolve(cwd, fromEnv)
-    if (!(await isDirectory(dir))) {
-      throw new ConfigError(
-        'CONFIG_MISSING',
-        'AAC_CONFIG_DIR',
-        `AAC_CONFIG_DIR is set to ${dir}, which is not a folder: point it at the folder holding ${URL_FILE}, client_id.txt and ${CREDS_FILE}, or unset it.`,
-      )
-    }
-    return dir
-  }
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (await isFile(join(dir, URL_FILE))) return dir
-    if (dirname(dir) === dir) break
-  }
-  throw new ConfigError(
-    'CONFIG_MISSING',
-    URL_FILE,
-    `No ${URL_FILE} found in ${resolve(cwd)} or any folder above it: run from the folder that holds ${URL_FILE}, client_id.txt and ${CREDS_FILE}, or set AAC_CONFIG_DIR to that folder.`,
-  )
+  return (await locateConfigDir({ cwd, env })).dir
 }
 
 /**
@@ -312,20 +292,6 @@ async function readConfigFile(
     }
     throw new ConfigError('CONFIG_INVALID', path, explainReadFailure(path, error), { cause: error })
   }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), absentUnlessDenied)
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), absentUnlessDenied)
-}
-
-/** Deno's sandbox refusing a look is not "no such file": its error names the flag to add, so let it through. */
-function absentUnlessDenied(error: unknown): false {
-  if (isPermissionDenial(error)) throw error
-  return false
 }
 
 function isNotFound(error: unknown): boolean {

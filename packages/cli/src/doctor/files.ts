@@ -12,7 +12,6 @@ import {
   CREDS_FILE,
   checkCredsFile,
   credsLockPath,
-  findConfigDir,
   loadApiUrl,
   loadCreds,
   loadProjectId,
@@ -20,6 +19,7 @@ import {
 } from '@aac/core/fs'
 import { EXIT } from '../exit-codes.ts'
 import type { CliIo } from '../io.ts'
+import { configDir } from '../session.ts'
 import type { Check } from './check.ts'
 import { failed, type Step } from './steps.ts'
 
@@ -27,11 +27,8 @@ import { failed, type Step } from './steps.ts'
 export async function findFolder(io: CliIo): Promise<{ step: Step; dir?: string }> {
   const name = 'config folder'
   try {
-    const dir = await findConfigDir(io.cwd, io.env)
-    const how = io.env['AAC_CONFIG_DIR']?.trim()
-      ? 'from AAC_CONFIG_DIR'
-      : `the nearest folder with ${URL_FILE}`
-    return { dir, step: { name, status: 'pass', detail: `${dir} (${how})` } }
+    const { dir, reason } = await configDir(io)
+    return { dir, step: { name, status: 'pass', detail: `${dir} (${reason})` } }
   } catch (error) {
     return { step: failed(name, error, 'not found') }
   }

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The `aac` command as packed and published (publishConfig.bin): the bundle prepack built into dist/ (the CLI,
+// @aac/core and commander in one CommonJS file; scripts/bundle.mjs says why), so it starts with plain Node and
+// installs no dependency. The repository runs bin/aac.js, which builds the same bundle on demand.
+//
+// Half of what a run costs beyond Node's own start is V8 compiling the bundle. V8's code cache keeps that work
+// between runs, in the per-user cache folder (~/.cache/aac, $XDG_CACHE_HOME/aac, %LOCALAPPDATA%\aac\cache,
+// ~/Library/Caches/aac): Node 22.1+ does it itself (module.enableCompileCache); on Node 20 this file does the
+// same through vm.Script's cachedData. NODE_DISABLE_COMPILE_CACHE=1 turns both off.
+'use strict'
+
+const fs = require('node:fs')
+const Module = require('node:module')
+const os = require('node:os')
+const path = require('node:path')
+
+const bundle = path.join(__dirname, '..', 'dist', 'main.cjs')
+
+function cacheDir() {
+  const env = process.env
+  if (process.platform === 'win32') {
+    return path.join(env.LOCALAPPDATA || path.join(os.homedir(), 'AppData', 'Local'), 'aac', 'cache')
+  }
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches', 'aac')
+  const xdg = env.XDG_CACHE_HOME
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'aac')
+}
+
+/** Loads the bundle as require() would, but compiled from (and then into) V8's code cache. */
+function requireCached(dir) {
+  const vm = require('node:vm')
+  const source = fs.readFileSync(bundle, 'utf8')
+  const stats = fs.statSync(bundle)
+  // V8 rejects a cache made from other source or by another V8; the name keeps versions apart.
+  const key = `${process.version}-${process.arch}-${stats.size}-${Math.trunc(stats.mtimeMs)}`
+  const cacheFile = path.join(dir, `main-${key}.v8`)
+  let cachedData
+  try {
+    cachedData = fs.readFileSync(cacheFile)
+  } catch {}
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData })
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // At exit, when the functions this run needed are compiled too.
+    process.once('exit', () => {
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+        const temporary = `${cacheFile}.${process.pid}.tmp`
+        fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 })
+        fs.renameSync(temporary, cacheFile)
+      } catch {}
+    })
+  }
+  const mod = new Module(bundle, module)
+  mod.filename = bundle
+  mod.paths = Module._nodeModulePaths(path.dirname(bundle))
+  const load = script.runInThisContext()
+  load.call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle))
+  mod.loaded = true
+  return mod.exports
+}
+
+function load() {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return require(bundle)
+  let dir
+  try {
+    dir = cacheDir()
+  } catch {
+    return require(bundle)
+  }
+  if (typeof Module.enableCompileCache === 'function') {
+    Module.enableCompileCache(dir)
+    return require(bundle)
+  }
+  return requireCached(dir)
+}
+
+load().main()
