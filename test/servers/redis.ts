@@ -21,6 +21,8 @@ export interface RedisServer {
   stop(): Promise<void>
   /** Starts it again on the same port with the same data. */
   start(): Promise<void>
+  /** Runs one command with redis-cli (raw output, trimmed): what a test checks the server with. */
+  cli(args: readonly string[]): Promise<string>
   /** Stops it and removes its folder. */
   close(): Promise<void>
 }
@@ -106,6 +108,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
     stop,
     start,
+    cli: async (args) => (await runCommand('redis-cli', ['-p', String(port), '--raw', ...args])).trim(),
     async close() {
       await stop()
       await rm(dir, { recursive: true, force: true })

@@ -7,7 +7,7 @@ import { createClient } from '../src/client.ts'
 import { StorageError } from '../src/errors.ts'
 import { loadConfig } from '../src/fs.ts'
 import { type RedisStorageOptions, type RedisTokenStorage, redisStorage } from '../src/storage/redis.ts'
-import type { StoredTokens } from '../src/storage/types.ts'
+import type { StoredTokens, TokenStorage } from '../src/storage/types.ts'
 import { storageContract } from './storage-contract.ts'
 import { STORES } from './storage-stores.ts'
 import { makeJwt } from './tokens.ts'
@@ -195,6 +195,36 @@ describe('redisStorage', () => {
     expect(JSON.parse(kept as string).refresh_token).toBe('refresh-older')
     // Older than the stored pair: a read under the lock leaves it for the user and keeps the newer pair.
     expect(await a.withLock(() => a.read())).toEqual(pair('newer'))
+  })
+
+  it('a holder whose lock ran out before it sent the refresh sends nothing: its record write is refused', async () => {
+    const ws = await fakeWorkspace({ expired: true })
+    try {
+      const { access_token, refresh_token } = readPair(await ws.readCreds())
+      const storage = store()
+      const pairAsStored = { accessToken: access_token, refreshToken: refresh_token }
+      await storage.write(pairAsStored)
+      // What a holder paused past its lease between taking the lock and sending finds: its lock is gone.
+      const paused: TokenStorage = {
+        location: storage.location,
+        read: () => storage.read(),
+        write: (tokens) => storage.write(tokens),
+        withLock: (fn, options) =>
+          storage.withLock(async () => {
+            await rawCommand(['DEL', storage.lockKey])
+            return fn()
+          }, options),
+      }
+      const { config } = await loadConfig({ dir: ws.dir, env: {} })
+      const client = createClient({ config, storage: paused })
+      await expect(client.get('/iam/v1/workspaces/current')).rejects.toThrow(
+        `Refused to write the tokens to ${storage.location}: this program's lock ${storage.lockKey} ran out`,
+      )
+      expect(ws.cloud.stats().tokenRequests).toBe(0)
+      expect(await storage.read()).toEqual(pairAsStored)
+    } finally {
+      await ws.close()
+    }
   })
 
   it('a recovered pair newer than the stored one is adopted by the next read under the lock', async () => {

@@ -1,0 +1,328 @@
+// Faults of the Redis and PostgreSQL stores with real servers and real processes (Node, Deno and Bun running
+// test/servers/rotate.ts): the lock holder killed with SIGKILL mid-refresh, paused with SIGSTOP past its Redis
+// lease, and the server stopped and restarted mid-rotation. The fake cloud holds token answers (late-after-rotate)
+// so that a refresh is in flight when the fault strikes.
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postgresStorage } from '../../packages/core/src/storage/postgres.ts'
+import { redisStorage } from '../../packages/core/src/storage/redis.ts'
+import type { StoredTokens } from '../../packages/core/src/storage/types.ts'
+import { type RuntimeName, runtimeBinary } from '../../scripts/runtimes.ts'
+import { fakeWorkspace, ROOT, readPair, run, start, type Workspace, waitUntil } from '../helpers.ts'
+import { type DenoSetup, denoSetup } from '../servers/deno.ts'
+import { type PostgresServer, startPostgresServer } from '../servers/postgres.ts'
+import { REDIS_USER, type RedisServer, startRedisServer } from '../servers/redis.ts'
+
+const ROTATE = join(ROOT, 'test/servers/rotate.ts')
+
+let redis: RedisServer
+let postgres: PostgresServer
+let deno: DenoSetup
+beforeAll(async () => {
+  ;[redis, postgres, deno] = await Promise.all([startRedisServer(), startPostgresServer(), denoSetup()])
+})
+afterAll(async () => {
+  await Promise.all([redis?.close(), postgres?.close(), deno?.remove()])
+})
+
+type Kind = 'redis' | 'postgres'
+interface Rotation {
+  kind: Kind
+  url: string
+  chain: string
+  leaseMs: number
+  reconnectMs: number
+}
+
+/** rotate.ts under `runtime`: a program of the workspace `ws` on the chain `r`. */
+function rotate(
+  runtime: RuntimeName,
+  ws: Workspace,
+  r: Rotation,
+): { command: string; args: string[]; cwd: string } {
+  const args = [ROTATE, ws.dir, r.kind, r.url, r.chain, String(r.leaseMs), String(r.reconnectMs)]
+  if (runtime === 'node') return { command: process.execPath, args: ['--import', 'tsx', ...args], cwd: ROOT }
+  if (runtime === 'bun') return { command: runtimeBinary(ROOT, 'bun'), args: ['run', ...args], cwd: ROOT }
+  const permissions = [
+    '--allow-read',
+    '--allow-env=AAC_DEBUG,REDIS_DEBUG_MAINTENANCE,PGAPPNAME',
+    '--allow-net=127.0.0.1',
+    '--allow-sys=hostname',
+  ]
+  return {
+    command: runtimeBinary(ROOT, 'deno'),
+    args: ['run', ...deno.flags, ...permissions, ...args],
+    cwd: deno.cwd,
+  }
+}
+
+function runRotate(runtime: RuntimeName, ws: Workspace, r: Rotation) {
+  const { command, args, cwd } = rotate(runtime, ws, r)
+  return run(command, args, { cwd, env: { NO_COLOR: '1' }, timeoutMs: 60_000 })
+}
+
+function startRotate(runtime: RuntimeName, ws: Workspace, r: Rotation) {
+  const { command, args, cwd } = rotate(runtime, ws, r)
+  return start(command, args, { cwd, env: { NO_COLOR: '1' }, timeoutMs: 60_000 })
+}
+
+function storeOf(r: Rotation) {
+  return r.kind === 'redis'
+    ? redisStorage({ url: r.url, name: r.chain })
+    : postgresStorage({ url: r.url, name: r.chain })
+}
+
+/** Puts the workspace's expired pair in the chain (as `aac creds move` would); returns it. */
+async function seed(ws: Workspace, r: Rotation): Promise<StoredTokens> {
+  const { access_token, refresh_token } = readPair(await ws.readCreds())
+  const storage = storeOf(r)
+  const tokens = { accessToken: access_token, refreshToken: refresh_token }
+  await storage.write(tokens)
+  await storage.close()
+  return tokens
+}
+
+async function stored(r: Rotation): Promise<StoredTokens | undefined> {
+  const storage = storeOf(r)
+  try {
+    return await storage.read()
+  } finally {
+    await storage.close()
+  }
+}
+
+/** One Redis command, its answer as redis-cli prints it. */
+function redisCommand(args: string[]): Promise<string> {
+  return redis.cli(args)
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const printedWorkspace = (stdout: string) => stdout.includes('"id": 31429')
+
+describe('kill -9 of the lock holder mid-refresh', () => {
+  it('Redis: the lock frees when its lease runs out; the next holder finds the interrupted refresh', {
+    timeout: 60_000,
+  }, async () => {
+    const ws = await fakeWorkspace({ expired: true })
+    const r: Rotation = { kind: 'redis', url: redis.url, chain: 'kill', leaseMs: 2_000, reconnectMs: 2_000 }
+    try {
+      await seed(ws, r)
+      ws.cloud.inject({ kind: 'late-after-rotate', ms: 30_000 })
+      const holder = startRotate('node', ws, r)
+      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+      const lock = JSON.parse(await redisCommand(['GET', 'aac:tokens:kill:lock']))
+      expect(lock).toMatchObject({ program: 'rotate.ts', pid: holder.pid })
+      process.kill(holder.pid, 'SIGKILL')
+      await holder.done
+      // Not freed at once: a holder on another machine could be alive; its lease says how long to wait.
+      const left = Number(await redisCommand(['PTTL', 'aac:tokens:kill:lock']))
+      expect(left).toBeGreaterThan(0)
+      const began = Date.now()
+      const next = await runRotate('bun', ws, r)
+      expect(next.code, next.stderr).not.toBe(0)
+      // It could not take the lock before the lease ran out, then sent the recorded refresh once.
+      expect(Date.now() - began).toBeGreaterThanOrEqual(left - 100)
+      expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 2, refreshes: 1 })
+      expect(next.stderr).toMatch(
+        new RegExp(
+          `A refresh of this pair sent by rotate\\.ts \\(pid ${holder.pid}[^)]*\\) at .* was interrupted`,
+        ),
+      )
+      expect((await stored(r))?.meta?.refresh).toMatchObject({ state: 'spent', pid: holder.pid })
+      // Recorded as spent: the program after that sends nothing and says why.
+      const third = await runRotate('deno', ws, r)
+      expect(third.code).not.toBe(0)
+      expect(third.stderr).toContain(`pid ${holder.pid}`)
+      expect(ws.cloud.stats().tokenRequests).toBe(2)
+    } finally {
+      await ws.close()
+    }
+  })
+
+  it('PostgreSQL: the lock frees at once; the next holder finds the interrupted refresh', {
+    timeout: 60_000,
+  }, async () => {
+    const ws = await fakeWorkspace({ expired: true })
+    const r: Rotation = {
+      kind: 'postgres',
+      url: postgres.url,
+      chain: 'kill',
+      leaseMs: 60_000,
+      reconnectMs: 2_000,
+    }
+    try {
+      await seed(ws, r)
+      ws.cloud.inject({ kind: 'late-after-rotate', ms: 30_000 })
+      const holder = startRotate('node', ws, r)
+      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+      const heldBy = await postgres.psql(
+        `select a.application_name from pg_locks l join pg_stat_activity a using (pid) where l.locktype = 'advisory' and l.granted`,
+      )
+      expect(heldBy).toContain(`aac rotate.ts pid ${holder.pid}`)
+      process.kill(holder.pid, 'SIGKILL')
+      await holder.done
+      // Freed with the connection, although its lease (60 s) has long to run: its holder is provably gone.
+      const started = Date.now()
+      for (;;) {
+        const held = await postgres.psql(
+          `select count(*) from pg_locks where locktype = 'advisory' and granted`,
+        )
+        if (held.trim() === '0') break
+        expect(Date.now() - started, 'the advisory lock of the killed holder').toBeLessThan(2_000)
+        await delay(20)
+      }
+      const began = Date.now()
+      const next = await runRotate('deno', ws, r)
+      expect(next.code, next.stderr).not.toBe(0)
+      expect(Date.now() - began).toBeLessThan(10_000)
+      expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 2, refreshes: 1 })
+      expect(next.stderr).toMatch(
+        new RegExp(
+          `A refresh of this pair sent by rotate\\.ts \\(pid ${holder.pid}[^)]*\\) at .* was interrupted`,
+        ),
+      )
+      expect((await stored(r))?.meta?.refresh).toMatchObject({ state: 'spent', pid: holder.pid })
+      const third = await runRotate('bun', ws, r)
+      expect(third.code).not.toBe(0)
+      expect(third.stderr).toContain(`pid ${holder.pid}`)
+      expect(ws.cloud.stats().tokenRequests).toBe(2)
+    } finally {
+      await ws.close()
+    }
+  })
+})
+
+describe('the Redis lock holder paused (SIGSTOP) past its lease', () => {
+  it('its late write is refused and reported, the newer pair stays, its own pair waits in recovery', {
+    timeout: 60_000,
+  }, async () => {
+    const ws = await fakeWorkspace({ expired: true })
+    const r: Rotation = { kind: 'redis', url: redis.url, chain: 'paused', leaseMs: 1_500, reconnectMs: 2_000 }
+    try {
+      await seed(ws, r)
+      ws.cloud.inject({ kind: 'late-after-rotate', ms: 4_000 })
+      const holder = startRotate('node', ws, r)
+      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+      process.kill(holder.pid, 'SIGSTOP')
+      try {
+        const storage = redisStorage({ url: redis.url, name: r.chain })
+        // Its lease runs out while it cannot renew it; then another program takes the lock and stores a newer
+        // pair (a new one from the web UI, as `aac creds import` would).
+        const lockGone = Date.now()
+        for (;;) {
+          if ((await redisCommand(['EXISTS', storage.lockKey])) === '0') break
+          expect(Date.now() - lockGone, 'the paused holder’s lease').toBeLessThan(5_000)
+          await delay(50)
+        }
+        const newer = ws.cloud.issueTokens()
+        await storage.withLock(() => storage.write(newer))
+        await storage.close()
+        process.kill(holder.pid, 'SIGCONT')
+        const result = await holder.done
+        expect(result.code).not.toBe(0)
+        expect(result.stderr).toContain(
+          `The tokens were rotated, but ${storage.location} could not be written`,
+        )
+        expect(result.stderr).toContain(`The new pair is kept in ${redis.url} › ${storage.recoveryKey} › `)
+        expect(await stored(r)).toEqual(newer)
+        const kept = (await redisCommand(['HVALS', storage.recoveryKey])).split('\n')
+        expect(kept).toHaveLength(1)
+        const recovered = JSON.parse(kept[0]!) as { refresh_token: string }
+        // The paused program's pair is the one its refresh bought: alive, and not lost.
+        expect(ws.cloud.isRefreshTokenValid(recovered.refresh_token)).toBe(true)
+        expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 })
+      } finally {
+        // Never leave it stopped, whatever failed (it may have ended already).
+        try {
+          process.kill(holder.pid, 'SIGCONT')
+        } catch {}
+      }
+    } finally {
+      await ws.close()
+    }
+  })
+})
+
+describe('the server stopped and restarted mid-rotation', () => {
+  it('Redis: a program started meanwhile fails clearly; the rotation completes; the next run works', {
+    timeout: 60_000,
+  }, async () => {
+    const ws = await fakeWorkspace({ expired: true })
+    const r: Rotation = {
+      kind: 'redis',
+      url: redis.url,
+      chain: 'restart',
+      leaseMs: 60_000,
+      reconnectMs: 10_000,
+    }
+    try {
+      await seed(ws, r)
+      ws.cloud.inject({ kind: 'late-after-rotate', ms: 1_000 })
+      const holder = startRotate('node', ws, r)
+      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+      await redis.stop()
+      const url = redis.urlFor({ user: REDIS_USER.name, password: REDIS_USER.password })
+      const meanwhile = await runRotate('bun', ws, { ...r, url })
+      expect(meanwhile.code).not.toBe(0)
+      expect(meanwhile.stderr).toContain(
+        `redis://${REDIS_USER.name}@127.0.0.1:${redis.port} › aac:tokens:restart`,
+      )
+      expect(meanwhile.stderr).toContain('nothing accepts connections at that address (ECONNREFUSED)')
+      expect(meanwhile.stderr).not.toContain(REDIS_USER.password)
+      await delay(1_500)
+      await redis.start()
+      // The holder's answer came while the server was down; its write waited for it, under its lock (kept on
+      // disk with the data, lease and all).
+      const result = await holder.done
+      expect(result.code, result.stderr).toBe(0)
+      expect(printedWorkspace(result.stdout)).toBe(true)
+      const after = await stored(r)
+      expect(ws.cloud.isRefreshTokenValid(after!.refreshToken)).toBe(true)
+      const next = await runRotate('deno', ws, r)
+      expect(next.code, next.stderr).toBe(0)
+      expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
+    } finally {
+      await ws.close()
+    }
+  })
+
+  it('PostgreSQL: a program started meanwhile fails clearly; the rotation completes; the next run works', {
+    timeout: 60_000,
+  }, async () => {
+    const ws = await fakeWorkspace({ expired: true })
+    const r: Rotation = {
+      kind: 'postgres',
+      url: postgres.url,
+      chain: 'restart',
+      leaseMs: 5_000,
+      reconnectMs: 10_000,
+    }
+    try {
+      await seed(ws, r)
+      ws.cloud.inject({ kind: 'late-after-rotate', ms: 1_000 })
+      const holder = startRotate('node', ws, r)
+      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+      await postgres.stop()
+      const meanwhile = await runRotate('bun', ws, r)
+      expect(meanwhile.code).not.toBe(0)
+      expect(meanwhile.stderr).toContain(
+        `postgres://postgres@127.0.0.1:${postgres.port}/postgres › aac_tokens › restart`,
+      )
+      expect(meanwhile.stderr).toContain('nothing accepts connections at that address (ECONNREFUSED)')
+      expect(meanwhile.stderr).not.toContain('postgres-test-secret')
+      await delay(1_500)
+      await postgres.start()
+      // The restart ended the lock's session; the lease in the row kept the lock, and fenced the late write.
+      const result = await holder.done
+      expect(result.code, result.stderr).toBe(0)
+      expect(printedWorkspace(result.stdout)).toBe(true)
+      const after = await stored(r)
+      expect(ws.cloud.isRefreshTokenValid(after!.refreshToken)).toBe(true)
+      const next = await runRotate('deno', ws, r)
+      expect(next.code, next.stderr).toBe(0)
+      expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
+    } finally {
+      await ws.close()
+    }
+  })
+})
