@@ -34,45 +34,47 @@ export function isTextType(contentType: string | null): boolean {
 }
 
 /**
- * Prints (or saves) a successful answer fetched with `responseType: 'stream'`.
+ * Prints a successful answer read whole (`responseType: 'arrayBuffer'`, so the client's timeout covers the
+ * reading), or saves one streamed (`'stream'`) to `--output`.
  *
  * @example
- * const response = await client.requestRaw('GET', path, { responseType: 'stream' })
+ * const response = await client.requestRaw<ArrayBuffer>('GET', path, { responseType: 'arrayBuffer' })
  * await printAnswer(response, io, paint, { jq: undefined, silent: false, output: undefined })
  */
 export async function printAnswer(
-  response: AacResponse<ReadableStream<Uint8Array>>,
+  response: AacResponse<ArrayBuffer | ReadableStream<Uint8Array>>,
   io: CliIo,
   paint: Paint,
   options: AnswerOutput,
 ): Promise<void> {
-  const body = response.data
+  const { data } = response
+  if (options.output !== undefined) {
+    const stream = data instanceof ArrayBuffer ? new Response(data).body! : data
+    return options.output === '-' ? pipeBytes(stream, io.stdout) : saveBytes(stream, options.output, io.cwd)
+  }
+  if (options.silent) return
+  const bytes = new Uint8Array(data instanceof ArrayBuffer ? data : await new Response(data).arrayBuffer())
   const type = response.headers.get('content-type')
-  if (options.output === '-') return pipeBytes(body, io.stdout)
-  if (options.output !== undefined) return saveBytes(body, options.output, io.cwd)
-  if (options.silent) return body.cancel()
   if (!isTextType(type)) {
     if (options.jq) {
-      await body.cancel()
       throw new UsageError(`--jq: the answer is ${type}, not JSON: drop --jq, or save it with --output FILE`)
     }
     if (io.stdout.isTTY) {
-      await body.cancel()
       throw new UsageError(
         `the answer is binary (${type}), which a terminal cannot show: save it with --output FILE, or print it anyway with --output -`,
       )
     }
-    return pipeBytes(body, io.stdout)
+    return writeOut(io.stdout, bytes)
   }
-  const text = await new Response(body).text()
-  const data = parseBodyText(text, type)
+  const text = new TextDecoder().decode(bytes)
+  const decoded = parseBodyText(text, type)
   if (options.jq) {
-    if (data === undefined) return
-    if (typeof data === 'string' && !/[/+]json\b/i.test(type ?? '')) {
+    if (decoded === undefined) return
+    if (typeof decoded === 'string' && !/[/+]json\b/i.test(type ?? '')) {
       throw new UsageError(`--jq: the answer is not JSON (${type ?? 'no content type'}): drop --jq`)
     }
     // The text as sent, not the parsed value: jq keeps numbers that JavaScript would round.
     return writeOut(io.stdout, options.jq.run(text))
   }
-  await writeOut(io.stdout, renderBody(data, type, paint))
+  await writeOut(io.stdout, renderBody(decoded, type, paint))
 }

@@ -162,10 +162,11 @@ export async function apiCommand(path: string, options: ApiOptions, io: CliIo): 
       })
       return
     }
-    const response = await client.requestRaw<ReadableStream<Uint8Array>>(method, path, {
+    const response = await client.requestRaw<ArrayBuffer | ReadableStream<Uint8Array>>(method, path, {
       ...request,
       ...(body !== undefined && { body }),
-      responseType: 'stream',
+      // A download streams to its file; anything printed is read whole, within the client's timeout.
+      responseType: options.output !== undefined ? 'stream' : 'arrayBuffer',
     })
     if (options.include) io.stdout.write(responseHead(response.status, response.headers, paint, secrets()))
     await printAnswer(response, io, paint, { jq, silent, output: options.output })
