@@ -227,6 +227,16 @@ describe('redisStorage', () => {
     }
   })
 
+  it('remove deletes the pair and any recovered copy (what aac creds move does after copying it elsewhere)', async () => {
+    const storage = store()
+    await storage.write(pair('to-remove'))
+    await storage.saveRecovery(pair('old-copy', 30))
+    expect(await storage.withLock(() => storage.remove())).toBe(true)
+    expect(await storage.read()).toBeUndefined()
+    expect(await storage.withLock(() => storage.read())).toBeUndefined()
+    expect(await storage.remove()).toBe(false)
+  })
+
   it('a recovered pair newer than the stored one is adopted by the next read under the lock', async () => {
     const storage = store()
     await storage.write(pair('stale', 60))

@@ -76,6 +76,11 @@ export interface PostgresTokenStorage extends TokenStorage {
    * be reached, in a file of the temp folder; returns where.
    */
   saveRecovery(tokens: StoredTokens): Promise<string>
+  /**
+   * Deletes the chain's row (the pair and any recovered copy); true if it held a pair. For moving the pair
+   * elsewhere once it is stored and verified there (`aac creds move --to file`). Take the lock around it.
+   */
+  remove(): Promise<boolean>
   /** Closes the connections. Optional: an idle store holds none open. */
   close(): Promise<void>
 }
@@ -255,6 +260,19 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
         // The server is out of reach (for longer than reconnectMs), or refuses: the pair must still land somewhere.
       }
       return saveLocalRecovery(tokens, `postgres-${name}`, location)
+    },
+    async remove() {
+      const remove = async (sql: PgSql) => {
+        await ensureTable(sql)
+        return sql.unsafe(`delete from ${table.sql} where name = $1 returning pair`, [name])
+      }
+      try {
+        const rows = held ? await remove(held.sql) : await client.use(remove)
+        pending = undefined
+        return typeof rows[0]?.pair === 'string'
+      } catch (error) {
+        throw fail('Could not delete the tokens from', error)
+      }
     },
     close: () => client.close(),
   }

@@ -75,6 +75,11 @@ export interface RedisTokenStorage extends TokenStorage {
    * server cannot be reached, in a file of the temp folder; returns where.
    */
   saveRecovery(tokens: StoredTokens): Promise<string>
+  /**
+   * Deletes the pair and any recovered copy; true if there was a pair. For moving the pair elsewhere once it is
+   * stored and verified there (`aac creds move --to file`). Take the lock around it.
+   */
+  remove(): Promise<boolean>
   /** Closes the connection. Optional: an idle store does not keep a program from exiting. */
   close(): Promise<void>
 }
@@ -248,6 +253,17 @@ export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
       } catch {
         // The server is out of reach: the pair must still land somewhere the user can find.
         return saveLocalRecovery(tokens, `redis-${name}`, location)
+      }
+    },
+    async remove() {
+      try {
+        const [removed] = await connection.use((client) =>
+          Promise.all([client.del(key), client.del(recoveryKey)]),
+        )
+        pending = undefined
+        return removed === 1
+      } catch (error) {
+        throw redisFailure('Could not delete the tokens from', error, location)
       }
     },
     close: () => connection.close(),

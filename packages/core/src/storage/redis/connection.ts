@@ -15,6 +15,7 @@ export interface RedisClient {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   hGetAll(key: string): Promise<Record<string, string>>
   hSet(key: string, field: string, value: string): Promise<number>
+  del(key: string): Promise<number>
 }
 
 interface NodeRedisClient extends RedisClient {
