@@ -25,10 +25,23 @@ export interface CliIo {
   /** `aac --config-dir DIR`: the config folder, before AAC_CONFIG_DIR and the search (see session.ts). */
   configDir?: string | undefined
   /**
+   * Questions on a terminal (`aac init`): resolves to undefined when stdin or stderr is not one, so that the
+   * command reads its answers from options, stdin or the environment instead.
+   */
+  terminal?: (() => Promise<Prompter | undefined>) | undefined
+  /**
    * Aborted on Ctrl-C: requests stop, a wait for the creds.json lock stops (the refresh is then never sent),
    * and a token request already sent finishes and its pair is saved first; a second Ctrl-C quits at once.
    */
   signal?: AbortSignal | undefined
+}
+
+/** Asks on the terminal; a hidden answer is not echoed (tokens). */
+export interface Prompter {
+  ask(question: string, options?: { hidden?: boolean }): Promise<string>
+  /** Text between the questions (help, a problem with an answer), where the questions go. */
+  write(text: string): void
+  close(): void
 }
 
 export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'blue' | 'cyan' | 'magenta' | 'gray'

@@ -19,6 +19,7 @@ import { useProxyFromEnv } from './proxy.ts'
  * help, a mistyped command or anything else that lists them.
  */
 const COMMANDS: Record<string, () => Promise<{ register: RegisterCommand }>> = {
+  init: () => import('./commands/init.ts'),
   api: () => import('./commands/api.ts'),
   token: () => import('./commands/token.ts'),
   whoami: () => import('./commands/whoami.ts'),
@@ -114,6 +115,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     env: process.env,
     cwd: process.cwd(),
     signal: stop.signal,
+    terminal: async () => {
+      if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined
+      const { terminalPrompter } = await import('./init/prompt.ts')
+      return terminalPrompter(process.stdin, process.stderr)
+    },
   }
   await useProxyFromEnv(process.env)
   const code = await run(argv, io)

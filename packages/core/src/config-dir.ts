@@ -128,7 +128,7 @@ export async function locateConfigDir(options: LocateConfigDirOptions = {}): Pro
     user = userConfigDir(env, platform)
     const rule = userDirRule(env, platform)
     if (await isFile(join(user, MARKER)))
-      return { dir: user, source: 'user', reason: `the per-user folder (${rule})` }
+      return { dir: user, source: 'user', reason: `the per-user folder, ${rule}` }
   } catch (error) {
     // Deno without --allow-env=HOME or --allow-read there: say so rather than fail on the sandbox.
     if (!isPermissionDenial(error)) throw error

@@ -22,7 +22,7 @@ export {
   refreshSkewMs,
 } from './jwt.ts'
 export { isTokenShaped } from './redact.ts'
-export { isLoopbackHost, regionOfHost } from './regions.ts'
+export { isLoopbackHost, REGIONS, regionOfHost } from './regions.ts'
 export {
   describeTrust,
   type TokenEndpointTrustReason,

@@ -5,6 +5,19 @@
 
 export const DEFAULT_REGION = 'us1'
 
+/**
+ * The regions of Alteryx Cloud, each with its API URL's host (`api.<id>.alteryxcloud.com`); what `aac init`
+ * offers.
+ *
+ * @example
+ * REGIONS.map((region) => `https://api.${region.id}.alteryxcloud.com`)
+ */
+export const REGIONS: readonly { readonly id: string; readonly name: string }[] = [
+  { id: 'us1', name: 'United States' },
+  { id: 'eu1', name: 'Europe' },
+  { id: 'au1', name: 'Australia' },
+]
+
 /** `https://us1.alteryxcloud.com`, the web app of a region. */
 export function webAppUrl(region: string | undefined): string {
   return `https://${region ?? DEFAULT_REGION}.alteryxcloud.com`

@@ -12,6 +12,7 @@ import { apiCalls } from './calls.ts'
 import type { Check, DoctorOptions, DoctorSession, Findings } from './check.ts'
 import { accessToken, region, tokenEndpoint } from './claims.ts'
 import { credsFile, findFolder, projectIdFile, urlFile } from './files.ts'
+import { credsInGit } from './git.ts'
 import { lockFile } from './lock.ts'
 import {
   apiHostReachable,
@@ -20,6 +21,7 @@ import {
   directHostReachable,
   tokenEndpointReachable,
 } from './network.ts'
+import { proxy } from './proxy.ts'
 import { refreshToken } from './refresh.ts'
 import type { Step } from './steps.ts'
 
@@ -28,10 +30,12 @@ const CHECKS: readonly Check[] = [
   urlFile,
   projectIdFile,
   credsFile,
+  credsInGit,
   accessToken,
   region,
   tokenEndpoint,
   lockFile,
+  proxy,
   tokenEndpointReachable,
   apiHostReachable,
   apiProjectId,

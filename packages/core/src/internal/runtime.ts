@@ -93,7 +93,7 @@ export function tlsHint(runtime: RuntimeInfo = detectRuntime()): string {
 export function proxyHint(runtime: RuntimeInfo = detectRuntime()): string {
   switch (runtime.name) {
     case 'node':
-      return "behind a proxy, pass a proxy-aware `fetch` to createClient (Node's built-in fetch does not read HTTPS_PROXY by default)"
+      return "behind a proxy, set HTTPS_PROXY (and NO_PROXY): the aac command and the Node examples read them; Node's own fetch ignores them before Node 24 (NODE_USE_ENV_PROXY=1), so a program of your own sets undici's EnvHttpProxyAgent as the global dispatcher, as examples/node/proxy.ts does"
     case 'deno':
     case 'bun':
       return 'behind a proxy, set HTTPS_PROXY'
