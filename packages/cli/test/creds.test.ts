@@ -86,7 +86,7 @@ describe('aac creds status', () => {
     expect(text.stdout).toMatch(
       /setting +file \(the default: neither AAC_STORE nor store\.txt says otherwise\)/,
     )
-    expect(text.stdout).toMatch(/access +valid for 4 min \d+ s \(until /)
+    expect(text.stdout).toMatch(/access +valid for \d+ min( \d+ s)? \(until /)
     expect(text.stdout).toMatch(/rotated +\S+Z \(\d+ (ms|s) ago; when its access token was issued/)
     expect(text.stdout).toMatch(/refresh +no interrupted refresh on record/)
     expectNoTokenIn(text, pair)
@@ -125,7 +125,7 @@ describe('aac creds status', () => {
     )
     const text = await creds(dir, ['status'])
     expectExit(text, 0)
-    expect(text.stdout).toMatch(/access +expired \d+ (s|min)/)
+    expect(text.stdout).toMatch(/access +expired \d+ \w+/)
     expect(text.stdout).toContain(
       'interrupted: sent at 2026-01-02T03:04:05.000Z by get_workspace.ts (pid 4242 on box), sent; its refresh token may have been spent',
     )
@@ -263,6 +263,24 @@ describe('aac creds move', () => {
     const fixed = await aacWithInput(['token'], { env: envFor(dir, { AAC_STORE: 'keychain' }) })
     expectExit(fixed, 0)
     expect(fixed.stdout).toBe(`${pair.access_token}\n`)
+  })
+
+  it('store.txt written by hand first: the message says to move, and move takes the pair from creds.json', async () => {
+    const { dir, pair } = await setup()
+    const account = defaultAccount()
+    await writeFile(join(dir, 'store.txt'), 'keychain\n')
+    const before = await aacWithInput(['token'], { env: envFor(dir) })
+    expectExit(before, 3)
+    expect(before.stderr).toContain('store one with `aac creds move --to keychain` (from creds.json)')
+    const moved = await creds(dir, ['move', '--to', 'keychain'])
+    expectExit(moved, 0)
+    expect(moved.stdout).toContain(`from ${join(dir, 'creds.json')} to keychain entry "aac" › "${account}"`)
+    expect(await entry(account)).toEqual(pair)
+    const again = await creds(dir, ['move', '--to', 'keychain'])
+    expectExit(again, 0)
+    expect(again.stdout).toMatch(/The pair is already in keychain entry .*: nothing to move\./)
+    const token = await aacWithInput(['token'], { env: envFor(dir) })
+    expectExit(token, 0)
   })
 
   it('nothing to move: the pair already there, or no pair at the source', async () => {

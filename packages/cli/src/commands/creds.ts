@@ -43,10 +43,10 @@ export const register: RegisterCommand = (program, context) => {
     .command('creds')
     .description('Where the token pair lives: status, move it to the OS keychain and back, import a new one.')
     .usage('<command> [options]')
-    .argument('[words...]')
+    .allowExcessArguments()
     .allowUnknownOption()
-    .action((words: string[], _options: unknown, command: Command) => {
-      refuseArguments(words, 'aac creds')
+    .action((_options: unknown, command: Command) => {
+      refuseArguments(command.args, 'aac creds')
       command.help({ error: true })
     })
   registerStatus(creds, context)
@@ -57,7 +57,7 @@ export const register: RegisterCommand = (program, context) => {
 
 /** Each subcommand takes stray words and unknown options itself (see refuseArguments). */
 function subcommand(parent: Command, name: string): Command {
-  return parent.command(name).usage('[options]').argument('[words...]').allowUnknownOption()
+  return parent.command(name).usage('[options]').allowExcessArguments().allowUnknownOption()
 }
 
 function registerStatus(creds: Command, { io }: CommandContext): void {
@@ -66,8 +66,8 @@ function registerStatus(creds: Command, { io }: CommandContext): void {
       'Say where the pair lives and why, when the access token expires, when it last rotated; never a token.',
     )
     .option('--json', 'print it as JSON, for scripts')
-    .action(async (words: string[], _options: unknown, command: Command) => {
-      refuseArguments(words, 'aac creds status')
+    .action(async (_options: unknown, command: Command) => {
+      refuseArguments(command.args, 'aac creds status')
       const options = command.opts<CredsStatusOptions>()
       const { report, error } = await credsStatus(await openCredsContext(io))
       io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : statusText(report, io))
@@ -97,8 +97,8 @@ Examples:
   aac creds move --to keychain        # out of creds.json, into the OS keychain
   aac creds move --to file            # back into creds.json, for tools that read only that file`,
     )
-    .action(async (words: string[], _options: unknown, command: Command) => {
-      refuseArguments(words, 'aac creds move')
+    .action(async (_options: unknown, command: Command) => {
+      refuseArguments(command.args, 'aac creds move')
       const report = await movePairBetweenStores(await openCredsContext(io), command.opts<CredsMoveOptions>())
       printReport(io, report)
     })
@@ -123,8 +123,8 @@ Examples:
   printf '%s\\n%s\\n' "$ACCESS" "$REFRESH" | aac creds import --to keychain
   AAC_ACCESS_TOKEN=… AAC_REFRESH_TOKEN=… aac creds import --from-env     # CI: from the job's secrets`,
     )
-    .action(async (words: string[], _options: unknown, command: Command) => {
-      refuseArguments(words, 'aac creds import')
+    .action(async (_options: unknown, command: Command) => {
+      refuseArguments(command.args, 'aac creds import')
       const report = await importPair(await openCredsContext(io), command.opts<CredsImportOptions>())
       printReport(io, report)
     })

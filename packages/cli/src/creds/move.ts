@@ -45,12 +45,21 @@ export async function movePairBetweenStores(
   options: MoveOptions,
 ): Promise<MoveReport> {
   const target = storeOption(options.to, '--to')
-  const source = options.from === undefined ? context.setting : storeOption(options.from, '--from')
+  let source = options.from === undefined ? context.setting : storeOption(options.from, '--from')
   let from: TokenStorage | undefined
   let to: TokenStorage | undefined
   try {
-    from = await context.open(source)
     to = await context.open(target)
+    from = await context.open(source)
+    // The setting already names the target (store.txt written by hand first, as `loadConfig`'s message for an
+    // empty store suggests this very command): the pair to move is the one creds.json still holds.
+    const settingIsTarget =
+      options.from === undefined && target.kind !== 'file' && from.location === to.location
+    if (settingIsTarget && (await credsHoldsPair(context.credsPath))) {
+      await closeStore(from)
+      source = { kind: 'file', value: 'file', rest: '', source: 'default' }
+      from = await context.open(source)
+    }
     if (from.location === to.location) {
       return {
         lines: [`The pair is already in ${to.location} (${describeSetting(source)}): nothing to move.`],
@@ -111,6 +120,12 @@ async function transfer(context: CredsContext, ends: Ends, options: MoveOptions)
   } catch (error) {
     throw await undone(error, steps)
   }
+}
+
+/** True when creds.json holds a pair (not the placeholders, not the note): read without its lock, only to choose. */
+async function credsHoldsPair(credsPath: string): Promise<boolean> {
+  const text = await readTextFile(credsPath).catch(() => undefined)
+  return text !== undefined && decodePairText(text, { where: credsPath }).ok
 }
 
 /** creds.json must be replaceable before anything is written elsewhere: else the pair would end up in both places. */
