@@ -5,6 +5,7 @@
 // Reads aac_url.txt, client_id.txt and creds.json like get_workspace.ts. Set AAC_DEBUG=1 for token events.
 import { createClient, listPeople } from '@aac/core'
 import { loadConfig } from '@aac/core/fs'
+import './proxy.ts' // HTTPS_PROXY and NO_PROXY, which Node's fetch ignores before Node 24
 import { runMain } from '@aac/core/process'
 
 await runMain(async ({ signal, logger }) => {

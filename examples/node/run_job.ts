@@ -6,6 +6,7 @@
 // Ctrl-C (or SIGTERM, SIGHUP) stops waiting; the job keeps running in Alteryx Cloud. Exit code 0 only if the job completed.
 import { createClient, runJob } from '@aac/core'
 import { loadConfig } from '@aac/core/fs'
+import './proxy.ts' // HTTPS_PROXY and NO_PROXY, which Node's fetch ignores before Node 24
 import { runMain } from '@aac/core/process'
 
 await runMain(async ({ signal, logger }) => {
