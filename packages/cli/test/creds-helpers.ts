@@ -9,10 +9,10 @@ import type { CliIo } from '../src/io.ts'
 import { run } from '../src/main.ts'
 import type { Result } from './helpers.ts'
 
-/** Runs `aac <args>` in-process; `input` is what stdin holds. */
+/** Runs `aac <args>` in-process; `input` is what stdin holds (an Error: what reading it throws). */
 export async function aacWithInput(
   args: string[],
-  options: { env?: Record<string, string | undefined>; input?: string | undefined } = {},
+  options: { env?: Record<string, string | undefined>; input?: string | Uint8Array | Error | undefined } = {},
 ): Promise<Result> {
   let stdout = ''
   let stderr = ''
@@ -20,8 +20,10 @@ export async function aacWithInput(
   const io: CliIo = {
     stdout: { write: (text) => (stdout += String(text)), isTTY: false },
     stderr: { write: (text) => (stderr += String(text)), isTTY: false },
+    // An Error: a stdin that cannot be read (a folder, a closed descriptor).
     stdin: (async function* () {
-      if (input !== undefined) yield new TextEncoder().encode(input)
+      if (input instanceof Error) throw input
+      if (input !== undefined) yield typeof input === 'string' ? new TextEncoder().encode(input) : input
     })(),
     env: options.env ?? {},
     cwd: tmpdir(),

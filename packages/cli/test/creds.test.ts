@@ -70,7 +70,11 @@ const envFor = (dir: string, extra: Record<string, string | undefined> = {}) => 
   ...extra,
 })
 
-function creds(dir: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+function creds(
+  dir: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string | Uint8Array | Error } = {},
+) {
   return aacWithInput(['creds', ...args], { env: envFor(dir, options.env), input: options.input })
 }
 
@@ -283,6 +287,22 @@ describe('aac creds move', () => {
     expectExit(token, 0)
   })
 
+  it('creds.json that is not JSON: exit 3, nothing moved, the file left exactly as it is (not moved aside)', async () => {
+    const { dir } = await setup()
+    defaultAccount()
+    const broken = '{"access_token": "eyJ'
+    await writeFile(join(dir, 'creds.json'), broken)
+    const result = await creds(dir, ['move', '--to', 'keychain'])
+    expectExit(result, 3)
+    expect(result.stderr).toContain('creds.json is not valid JSON')
+    expect(await readFile(join(dir, 'creds.json'), 'utf8')).toBe(broken)
+    expect((await import('node:fs/promises').then((fs) => fs.readdir(dir))).sort()).toEqual([
+      'aac_url.txt',
+      'client_id.txt',
+      'creds.json',
+    ])
+  })
+
   it('nothing to move: the pair already there, or no pair at the source', async () => {
     const { dir } = await setup()
     const same = await creds(dir, ['move', '--to', 'file'])
@@ -491,6 +511,16 @@ describe('aac creds import', () => {
     const empty = await creds(dir, ['import'], { input: '' })
     expectExit(empty, 2)
     expect(empty.stderr).toContain('Nothing came on stdin')
+    const unreadable = await creds(dir, ['import'], {
+      input: Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' }),
+    })
+    expectExit(unreadable, 2)
+    expect(unreadable.stderr).toContain(
+      'Could not read stdin (EISDIR): pipe the pair in (aac creds import < pair.json), or use --from-env.',
+    )
+    const binary = await creds(dir, ['import'], { input: new Uint8Array([0xff, 0xfe, 0x00, 0x7b]) })
+    expectExit(binary, 2)
+    expect(binary.stderr).toContain('stdin is not UTF-8 text')
     expect(await readFile(join(dir, 'creds.json'), 'utf8')).toBe(before)
     expectNoTokenIn(notJwt, pair)
   })

@@ -89,6 +89,8 @@ interface Ends {
 /** The move itself, under both locks. */
 async function transfer(context: CredsContext, ends: Ends, options: MoveOptions): Promise<MoveReport> {
   const { source, target, from, to } = ends
+  // The file store's read under its lock moves a creds.json that does not parse aside: a move leaves it be.
+  if (source.kind === 'file') await assertParses(context.credsPath)
   const tokens = await from.read()
   if (!tokens) {
     throw new ConfigError(
@@ -126,6 +128,20 @@ async function transfer(context: CredsContext, ends: Ends, options: MoveOptions)
 async function credsHoldsPair(credsPath: string): Promise<boolean> {
   const text = await readTextFile(credsPath).catch(() => undefined)
   return text !== undefined && decodePairText(text, { where: credsPath }).ok
+}
+
+/** creds.json that is not JSON at all: said, and left exactly as it is. */
+async function assertParses(credsPath: string): Promise<void> {
+  const text = await readTextFile(credsPath).catch(() => undefined)
+  if (text === undefined) return
+  const read = decodePairText(text, { where: credsPath })
+  if (!read.ok && read.problem.kind === 'not-json') {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      credsPath,
+      `${read.problem.message} Nothing was moved, and the file was left as it is.`,
+    )
+  }
 }
 
 /** creds.json must be replaceable before anything is written elsewhere: else the pair would end up in both places. */
