@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The test suite drives Debian's chromium (browser example), runs the shell example with curl, jq and python3,
 # and starts Debian's redis-server and postgresql for the Redis and PostgreSQL stores (postgresql's binaries live
-# in /usr/lib/postgresql/<version>/bin, off the PATH), and loads `aac completion` scripts in zsh and fish.
+# in /usr/lib/postgresql/<version>/bin, off the PATH), and loads `aac completion` scripts in zsh and fish; aac doctor's
+# check of a creds.json tracked by git runs git.
 # Install whichever is missing when we can (root with apt-get, as on CI and these dev machines);
 # otherwise say exactly what to install, and fail: a missing tool must never turn into a skipped test.
 set -euo pipefail
 need=()
-for tool in chromium curl jq python3 redis-server zsh fish; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+for tool in chromium curl jq python3 redis-server zsh fish git; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # The keychain store's tests run GNOME Keyring on a private D-Bus session bus, and look at it with secret-tool.
 { command -v dbus-daemon && command -v dbus-send; } >/dev/null 2>&1 || need+=(dbus)

@@ -45,7 +45,12 @@ interface Move {
  * @example
  * await writeConfigFiles('/home/me/.config/aac', [{ name: 'aac_url.txt', content: 'https://api.us1.alteryxcloud.com\n' }])
  */
-export async function writeConfigFiles(dir: string, files: readonly PlannedFile[]): Promise<string[]> {
+export async function writeConfigFiles(
+  dir: string,
+  files: readonly PlannedFile[],
+  /** For tests: the rename that puts each file in place (to fail one). */
+  put: (from: string, to: string) => Promise<void> = rename,
+): Promise<string[]> {
   await makeFolder(dir)
   const creds = files.find((file) => file.name === CREDS_FILE)
   const lock = creds ? await acquireFileLock(await credsLockPath(join(dir, CREDS_FILE))) : undefined
@@ -54,7 +59,7 @@ export async function writeConfigFiles(dir: string, files: readonly PlannedFile[
     for (const file of files) moves.push(await stage(dir, file))
     for (const move of moves) await keepOld(move)
     for (const move of moves) {
-      await rename(move.staged, move.target)
+      await put(move.staged, move.target)
       move.done = true
     }
     await syncFolder(dir)
@@ -112,8 +117,10 @@ async function keepOld(move: Move): Promise<void> {
 async function undo(moves: readonly Move[]): Promise<void> {
   for (const move of moves) {
     try {
-      if (move.kept) await rename(move.kept.path, move.target)
-      else if (move.done) await rm(move.target, { force: true })
+      // Not replaced yet: the target is the old file still (and the kept link another name of it).
+      if (!move.done) await rm(move.kept?.path ?? move.staged, { force: true })
+      else if (move.kept) await rename(move.kept.path, move.target)
+      else await rm(move.target, { force: true })
     } catch {}
     await rm(move.staged, { force: true }).catch(() => undefined)
   }
