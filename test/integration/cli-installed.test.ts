@@ -1,8 +1,11 @@
 // The aac command as a user installs it: the tarball pnpm packs, installed with `npm install --global` into a
 // temp prefix, run from a folder outside the repository with the per-user config (HOME and XDG_CONFIG_HOME
 // pointed at temp folders), against the fake cloud. Also `npx --no -- aac` in the repository.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { type FakeCloud, startFakeCloud } from '@aac/fake-cloud'
@@ -56,7 +59,6 @@ async function runWithInput(
   input?: string,
 ) {
   if (input === undefined) return run(command, args, options)
-  const { spawn } = await import('node:child_process')
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
@@ -139,8 +141,6 @@ describe('the installed aac', () => {
 
   it('HTTP_PROXY: the proxy agent, a file of its own in the tarball, loads and is used', async () => {
     const { aac } = await user()
-    const { once } = await import('node:events')
-    const { createServer } = await import('node:http')
     const seen: string[] = []
     const proxy = createServer((_request, response) => response.writeHead(502).end())
     proxy.on('connect', (request, socket) => {
