@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process'
-import { access, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { access, readFile, utimes } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { bin, execute, repoRoot, useCloud } from './helpers.ts'
 
 const fake = useCloud()
 
 describe('the aac bin', () => {
-  it('is linked by the install and runs the TypeScript source with no build step, from any folder', async () => {
+  it('is linked by the install and runs with no build step to remember, from any folder', async () => {
     const shim = join(repoRoot, 'node_modules', '.bin', 'aac')
     await access(shim)
     const viaShim = await execute(shim, ['--version'])
@@ -17,6 +17,32 @@ describe('the aac bin', () => {
       cwd: join(repoRoot, 'examples', 'node'),
     })
     expect(viaNpx.stdout).toBe(viaShim.stdout)
+  })
+
+  it('runs the bundle from its cache, and builds it again when a source file changed', async () => {
+    const manifestPath = join(
+      repoRoot,
+      'packages',
+      'cli',
+      'node_modules',
+      '.cache',
+      'aac-cli',
+      'manifest.json',
+    )
+    const manifest = async () =>
+      JSON.parse(await readFile(manifestPath, 'utf8')) as { build: string; stamps: object }
+    expect((await execute(process.execPath, [bin, '--version'])).code).toBe(0)
+    const before = await manifest()
+    const source = join(repoRoot, 'packages', 'cli', 'src', 'time.ts')
+    expect(Object.keys(before.stamps)).toContain(source)
+    // A save (a new mtime, same content) is a change: the next run builds again, into a folder of its own.
+    const now = new Date()
+    await utimes(source, now, now)
+    const result = await execute(process.execPath, [bin, '--version'])
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    const after = await manifest()
+    expect(after.build).not.toBe(before.build)
+    await access(join(dirname(manifestPath), after.build, 'main.cjs'))
   })
 
   it('Ctrl-C during a refresh: the request already sent finishes and its pair is saved, exit 130, lock released', async () => {

@@ -3,7 +3,7 @@ import { loadConfig } from '@aac/core/fs'
 import { runMain } from '@aac/core/process'
 
 await runMain(async ({ signal, logger }) => {
-  const { config, storage } = await loadConfig() // AAC_CONFIG_DIR, else the nearest folder above with aac_url.txt
+  const { config, storage } = await loadConfig() // AAC_CONFIG_DIR, the nearest aac_url.txt above, ~/.config/aac
   const client = createClient({ config, storage, logger })
   const workspace = await getCurrentWorkspace(client, { signal })
   console.log(`${workspace.name}: ${workspace.workspace_member_count} members`)
