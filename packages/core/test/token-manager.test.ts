@@ -54,6 +54,30 @@ function setup(initial: StoredTokens = { accessToken: expiredJwt(), refreshToken
 }
 
 describe('token manager', () => {
+  it.each([
+    ['a file', undefined, /and paste both tokens into memory\.$/],
+    [
+      'a keychain entry or a database row',
+      'store it with `aac creds import`',
+      /and store it with `aac creds import`\.$/,
+    ],
+  ])(
+    "after invalid_grant, says how to put a new pair into %s (the store's newPairHint)",
+    async (_name, hint, said) => {
+      const storage: TokenStorage = {
+        ...memoryStorage({ accessToken: expiredJwt(), refreshToken: 'rt-spent' }),
+      }
+      const manager = createTokenManager({
+        storage: hint === undefined ? storage : { ...storage, newPairHint: hint },
+        fetch: fakeTokenEndpoint().fetch,
+        retryBaseDelayMs: 1,
+      })
+      const error = await manager.getAccessToken().catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'REAUTH_REQUIRED' })
+      expect((error as Error).message).toMatch(said)
+    },
+  )
+
   it('uses a fresh token as is, without any request', async () => {
     const fresh = makeJwt()
     const { endpoint, manager } = setup({ accessToken: fresh, refreshToken: 'rt-0' })

@@ -44,7 +44,7 @@ export function reauthError(ctx: RotationContext, from: LoadedPair, earlier?: Re
     : `The refresh token in ${location} is no longer valid (invalid_grant): it was already used, has expired (tokens live 1 to 365 days) or was revoked.`
   return new AuthError(
     'REAUTH_REQUIRED',
-    `${why} Generate a new pair at ${url} ("+ Generate") and paste both tokens into ${location}.`,
+    `${why} Generate a new pair at ${url} ("+ Generate") and ${ctx.storage.newPairHint ?? `paste both tokens into ${location}`}.`,
     { url },
   )
 }

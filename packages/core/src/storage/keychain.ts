@@ -21,6 +21,7 @@ import {
   keychainLockName,
 } from './keychain/names.ts'
 import { assertWritable, decodePairText, encodePair } from './pair-codec.ts'
+import { IMPORT_PAIR_HINT } from './shared/new-pair.ts'
 import type { StoredTokens, TokenStorage, WithLockOptions } from './types.ts'
 
 export {
@@ -166,6 +167,7 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
 
   return {
     location,
+    newPairHint: IMPORT_PAIR_HINT,
     service,
     account,
     lockPath,

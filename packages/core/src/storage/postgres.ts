@@ -10,13 +10,14 @@ import { StorageError } from '../errors.ts'
 import { sleep } from '../internal/abort.ts'
 import { createMutex } from '../internal/mutex.ts'
 import { LOCK_MARGIN_MS, LOCK_TIMING } from '../lock-timing.ts'
-import { assertWritable, decodePair, decodePairText, encodePair, PAIR_SHAPE } from './pair-codec.ts'
+import { assertWritable, decodePair, encodePair } from './pair-codec.ts'
 import { type PgSql, pgClient } from './postgres/connection.ts'
 import { isConnectionFailure, postgresFailure } from './postgres/errors.ts'
 import { acquirePgLock, type HeldPgLock } from './postgres/lock.ts'
 import { createTableSql, lockKeys, setupHint, type TableName, tableName } from './postgres/table.ts'
 import { runExclusive } from './shared/exclusive.ts'
 import { thisHolder } from './shared/holder.ts'
+import { IMPORT_PAIR_HINT, parseStoredPair } from './shared/new-pair.ts'
 import { isNewerPair, saveLocalRecovery } from './shared/recovery.ts'
 import { parseServerUrl } from './shared/server-url.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
@@ -154,7 +155,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
     } catch (error) {
       throw fail('Could not read the tokens from', error)
     }
-    const current = typeof row?.pair === 'string' ? parsePair(row.pair, location) : undefined
+    const current = typeof row?.pair === 'string' ? parseStoredPair(row.pair, location) : undefined
     let best: { id: string; tokens: StoredTokens } | undefined
     for (const entry of Array.isArray(row?.recovered) ? row.recovered : []) {
       const read = decodePair(entry?.pair, { where: `${location} › recovered` })
@@ -174,6 +175,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
 
   return {
     location,
+    newPairHint: IMPORT_PAIR_HINT,
     table: table.shown,
     name,
     async read() {
@@ -188,7 +190,7 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
         throw fail('Could not read the tokens from', error)
       }
       const pair = rows[0]?.pair
-      return typeof pair === 'string' ? parsePair(pair, location) : undefined
+      return typeof pair === 'string' ? parseStoredPair(pair, location) : undefined
     },
     async write(tokens) {
       assertWritable(tokens, location)
@@ -340,21 +342,6 @@ async function createTable(sql: PgSql, table: TableName): Promise<void> {
     const code = (error as { code?: unknown }).code
     if (code !== '23505' && code !== '42P07') throw error
   }
-}
-
-/** The pair codec's reading of the stored value, its problems as StorageErrors naming the row. */
-function parsePair(text: string, location: string): StoredTokens {
-  const fix = 'store a new pair there'
-  const read = decodePairText(text, { where: location, fix })
-  if (read.ok) return read.tokens
-  if (read.problem.kind === 'not-json') {
-    throw new StorageError(
-      'STORAGE_ERROR',
-      `${location} does not hold valid JSON: ${fix}; it must look like ${PAIR_SHAPE}.`,
-      { location },
-    )
-  }
-  throw new StorageError('STORAGE_ERROR', read.problem.message, { location })
 }
 
 function positive(value: number | undefined, fallback: number, option: string): number {

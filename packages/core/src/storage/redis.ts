@@ -8,12 +8,13 @@
 import { StorageError } from '../errors.ts'
 import { createMutex } from '../internal/mutex.ts'
 import { LOCK_MARGIN_MS, LOCK_TIMING } from '../lock-timing.ts'
-import { assertWritable, decodePairText, encodePair, PAIR_SHAPE } from './pair-codec.ts'
+import { assertWritable, decodePairText, encodePair } from './pair-codec.ts'
 import { redisConnection } from './redis/connection.ts'
 import { redisFailure } from './redis/errors.ts'
 import { acquireRedisLock, type HeldLock } from './redis/lock.ts'
 import { runExclusive } from './shared/exclusive.ts'
 import { thisHolder } from './shared/holder.ts'
+import { IMPORT_PAIR_HINT, parseStoredPair } from './shared/new-pair.ts'
 import { isNewerPair, saveLocalRecovery } from './shared/recovery.ts'
 import { parseServerUrl } from './shared/server-url.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
@@ -169,7 +170,7 @@ export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
     } catch (error) {
       throw redisFailure('Could not read the tokens from', error, location)
     }
-    const current = text === null ? undefined : parsePair(text, location)
+    const current = text === null ? undefined : parseStoredPair(text, location)
     let best: { field: string; tokens: StoredTokens } | undefined
     for (const [field, value] of Object.entries(recovered)) {
       const read = decodePairText(value, { where: `${recoveryKey} › ${field}` })
@@ -187,6 +188,7 @@ export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
 
   return {
     location,
+    newPairHint: IMPORT_PAIR_HINT,
     key,
     lockKey,
     recoveryKey,
@@ -198,7 +200,7 @@ export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
       } catch (error) {
         throw redisFailure('Could not read the tokens from', error, location)
       }
-      return text === null ? undefined : parsePair(text, location)
+      return text === null ? undefined : parseStoredPair(text, location)
     },
     async write(tokens) {
       assertWritable(tokens, location)
@@ -268,21 +270,6 @@ export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
     },
     close: () => connection.close(),
   }
-}
-
-/** The pair codec's reading of the stored value, its problems as StorageErrors naming the key. */
-function parsePair(text: string, location: string): StoredTokens {
-  const fix = 'store a new pair there'
-  const read = decodePairText(text, { where: location, fix })
-  if (read.ok) return read.tokens
-  if (read.problem.kind === 'not-json') {
-    throw new StorageError(
-      'STORAGE_ERROR',
-      `${location} does not hold valid JSON: ${fix}; it must look like ${PAIR_SHAPE}.`,
-      { location },
-    )
-  }
-  throw new StorageError('STORAGE_ERROR', read.problem.message, { location })
 }
 
 function positive(value: number | undefined, fallback: number, option: string): number {

@@ -99,6 +99,12 @@ export interface TokenStorage {
    * `IndexedDB "aac" › tokens › "aac.tokens"`.
    */
   readonly location: string
+  /**
+   * How a user puts a new pair into this store, ending the message after invalid_grant ("Generate a new pair at
+   * … and <this>"). Default: `paste both tokens into <location>`, right for a file; a keychain entry or a
+   * database row is filled with `aac creds import` instead.
+   */
+  readonly newPairHint?: string | undefined
   /** The stored pair, or undefined when there is none; a store that cannot read it rejects. */
   read(): Promise<StoredTokens | undefined>
   /** Replaces the stored pair; resolves once it is stored for good. */
