@@ -3,10 +3,11 @@
 // runtime or the process boundary matters, through the examples and `aac token` as real processes.
 // What every case protects: a refresh token is sent at most once per rotation, nothing unusable is stored, and
 // the user is told what happened, without a token in the message.
+
 import { writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from '@aac/core'
 import { loadConfig } from '@aac/core/fs'
@@ -84,7 +85,7 @@ describe('drop-after-rotate: the answer is lost after the server rotated', () =>
     const second = await failure(ws.dir)
     expect(second.code).toBe('REAUTH_REQUIRED')
     expect(second.message).toContain(
-      `refresh of this pair sent by ${record.program} (pid ${record.pid}) at ${record.at} was interrupted`,
+      `refresh of this pair sent by ${record.program} (pid ${record.pid} on ${hostname()}) at ${record.at} was interrupted`,
     )
     expectNoSecret(second.message, original)
     // One try, refused: the server saw the spent token once more (its reuse detection fires once).
@@ -111,13 +112,18 @@ describe('drop-after-rotate: the answer is lost after the server rotated', () =>
     expectNoSecret(first.stderr + first.stdout, original)
     expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 1, refreshes: 1 })
     const record = readPair(await ws.readCreds()).aac?.refresh
-    expect(record).toMatchObject({ state: 'uncertain', program: 'get_workspace.ts', pid: firstRun.pid })
+    expect(record).toMatchObject({
+      state: 'uncertain',
+      program: 'get_workspace.ts',
+      pid: firstRun.pid,
+      host: hostname(),
+    })
 
     const second = await runExample(NODE, ws.dir)
     expect(second.code).toBe(1)
     expect(second.stderr).toMatch(/^error \[REAUTH_REQUIRED\]: /)
     expect(second.stderr).toContain(
-      `sent by get_workspace.ts (pid ${firstRun.pid}) at ${record?.at} was interrupted`,
+      `sent by get_workspace.ts (pid ${firstRun.pid} on ${hostname()}) at ${record?.at} was interrupted`,
     )
     expectNoSecret(second.stderr, original)
     expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 2, invalidGrants: 1, reuseDetected: 1 })

@@ -246,7 +246,7 @@ describe('token manager', () => {
     const error = await next.getAccessToken().catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'REAUTH_REQUIRED' })
     expect((error as Error).message).toMatch(
-      /sent by nightly\.ts \(pid \d+\) at .* was interrupted.*connection failed after the request was sent/,
+      /sent by nightly\.ts \(pid \d+ on [^)]+\) at .* was interrupted.*connection failed after the request was sent/,
     )
     // The third program does not even try: the server said the token is dead.
     const third = createTokenManager({ storage, fetch: endpoint.fetch })

@@ -13,11 +13,13 @@ export interface ProgramIdentity {
   /** The script's file name (`get_workspace.ts`), else the runtime's name. */
   readonly program: string
   readonly pid: number | undefined
+  /** The machine's name, where the runtime tells it without asking anyone; a shared store's records need it. */
+  readonly host: string | undefined
 }
 
 /**
  * @example
- * currentProgram() // { program: 'get_workspace.ts', pid: 4242 }
+ * currentProgram() // { program: 'get_workspace.ts', pid: 4242, host: 'worker-3' }
  */
 export function currentProgram(globals: object = globalThis): ProgramIdentity {
   const g = globals as ProgramGlobals
@@ -37,7 +39,26 @@ export function currentProgram(globals: object = globalThis): ProgramIdentity {
       : g.process
         ? 'node'
         : 'a web page'
-  return { program, pid: denoPid ?? nodePid }
+  return { program, pid: denoPid ?? nodePid, host: hostOf(g) }
+}
+
+/**
+ * Node 20.16+, Bun: `node:os` without an import (the universal entry has none). Deno: only when --allow-sys
+ * already grants it, since asking would stop the program at a prompt. Browsers: none.
+ */
+function hostOf(g: ProgramGlobals): string | undefined {
+  // biome-ignore lint/suspicious/noExplicitAny: read off globalThis loosely, as above; every step may be missing.
+  type Loose = any
+  try {
+    const deno: Loose = g.Deno
+    const name = deno
+      ? deno.permissions?.querySync?.({ name: 'sys', kind: 'hostname' })?.state === 'granted' &&
+        deno.hostname()
+      : (g.process as Loose)?.getBuiltinModule?.('node:os')?.hostname()
+    return typeof name === 'string' && name !== '' ? name : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -98,6 +98,7 @@ async function rotate(
     at: new Date(settings.now()).toISOString(),
     program: settings.programName ?? identity.program,
     pid: identity.pid,
+    host: identity.host,
     state: 'sent',
     tokenId: id,
   }

@@ -5,6 +5,7 @@
 
 import { hostname } from 'node:os'
 import { currentProgram } from '../../internal/program.ts'
+import { mayUse } from '../file/runtime-permission.ts'
 
 /** A lock holder, as other programs see it. */
 export interface LockHolder {
@@ -20,14 +21,14 @@ export interface LockHolder {
  * thisHolder() // { program: 'get_workspace.ts', pid: 4242, host: 'worker-3' }
  */
 export function thisHolder(): LockHolder {
-  const { program, pid } = currentProgram()
-  let host: string | undefined
+  const { program, pid, host } = currentProgram()
+  // Node before 20.16 has no getBuiltinModule for currentProgram; Deno without --allow-sys=hostname gets none.
+  if (host !== undefined || !mayUse({ name: 'sys', kind: 'hostname' })) return { program, pid, host }
   try {
-    host = hostname()
+    return { program, pid, host: hostname() }
   } catch {
-    // Deno without --allow-sys=hostname: the holder is still named by program and pid.
+    return { program, pid }
   }
-  return { program, pid, host }
 }
 
 /**
