@@ -15,7 +15,8 @@ afterEach(async () => {
 })
 
 // Deno treats a folder with a package.json as a Node project: it must neither rewrite the repo's package.json
-// nor leave a deno.lock, since examples/deno/deno.json says "nodeModulesDir": "none" and imports no package.
+// nor leave a deno.lock, since examples/deno/deno.json says "nodeModulesDir": "none" and "lock": false (its one
+// npm: import, the optional keychain binding, is fetched only when used).
 let rootPackageJson: string
 beforeAll(async () => {
   rootPackageJson = await readFile(join(ROOT, 'package.json'), 'utf8')

@@ -17,7 +17,7 @@ export const EXIT = {
   AUTH: 4,
   /** No answer: network, TLS (corporate proxy), timeout; or the token endpoint is temporarily unavailable. */
   NETWORK: 5,
-  /** creds.json or its lock could not be read, written or locked. */
+  /** The token store (creds.json and its lock, the keychain, Redis, PostgreSQL) could not be read, written or locked. */
   STORAGE: 6,
   /** Ctrl-C (SIGINT); SIGTERM and SIGHUP end with 143 and 129 (see stopOnSignals in @aac/core/process). */
   INTERRUPTED: 130,
@@ -31,7 +31,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  authentication: the tokens cannot be used or renewed (generate a new pair), or the answer to a
      refresh was lost (TOKEN_REFRESH_UNCERTAIN: run again once)
   5  network: unreachable host, TLS (corporate proxy), timeout, or the token service is down for now
-  6  storage: creds.json or its lock file could not be read, written or locked
+  6  storage: the token store (creds.json and its lock, the keychain, Redis, PostgreSQL) could not be used
   129, 130, 143 stopped by SIGHUP, Ctrl-C (SIGINT) or SIGTERM, after a refresh already sent was saved`
 
 /** A mistake on the command line. */
