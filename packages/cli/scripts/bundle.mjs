@@ -60,6 +60,26 @@ const lazyBuiltins = {
 }
 
 /**
+ * `import process from 'node:process'` (the core's way, so that Deno needs no global) is the global process: as
+ * a CommonJS require, esbuild would copy its hundred-odd properties for each module that imports it. Only for
+ * our own source: commander requires node:process as CommonJS.
+ */
+const globalProcess = {
+  name: 'global-process',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?process$/ }, (args) =>
+      /[\\/]node_modules[\\/]/.test(args.importer)
+        ? undefined
+        : { path: 'process', namespace: 'global-process' },
+    )
+    build.onLoad({ filter: /.*/, namespace: 'global-process' }, () => ({
+      contents: 'export default globalThis.process',
+      loader: 'js',
+    }))
+  },
+}
+
+/**
  * The proxy agent (undici, a few hundred kB) is a file of its own, required only when a proxy variable is set
  * (src/proxy.ts): the bundle's import of it becomes `require('./proxy-agent.cjs')`.
  */
@@ -116,7 +136,7 @@ export async function bundle(outdir = join(CLI_ROOT, 'dist'), options = {}) {
       entryPoints: ['src/main.ts'],
       outfile: join(outdir, 'main.cjs'),
       external: await externals(),
-      plugins: [lazyBuiltins, separateProxyAgent],
+      plugins: [lazyBuiltins, globalProcess, separateProxyAgent],
       sourcemap,
     }),
     build({

@@ -4,7 +4,7 @@
  */
 
 import { createRequire } from 'node:module'
-import * as util from 'node:util'
+import type * as util from 'node:util'
 import { debugRequested } from '@aac/core/process'
 
 /** The part of a writable stream the CLI uses. */
@@ -58,11 +58,16 @@ export function wantsColour(stream: Output, env: Record<string, string | undefin
   return stream.isTTY === true && env['TERM'] !== 'dumb'
 }
 
-const styleText = (util as { styleText?: typeof util.styleText }).styleText
+/** Node's styleText (20.12+), loaded only when colour is wanted: most runs print to a pipe. */
+function styleTextFunction(): typeof util.styleText | undefined {
+  const loaded = createRequire(import.meta.url)('node:util') as { styleText?: typeof util.styleText }
+  return loaded.styleText
+}
 
 /** A painter for one stream: styleText when colour is wanted (and Node has it), the plain text otherwise. */
 export function painter(stream: Output, env: Record<string, string | undefined>): Paint {
-  if (!wantsColour(stream, env) || typeof styleText !== 'function') return (_style, text) => text
+  const styleText = wantsColour(stream, env) ? styleTextFunction() : undefined
+  if (typeof styleText !== 'function') return (_style, text) => text
   // We decided already; styleText's own check looks at process.stdout, which may not be this stream.
   return (style, text) => styleText(style, text, { validateStream: false })
 }

@@ -5,7 +5,7 @@
  * `%APPDATA%\aac` on Windows), where `aac init` writes by default. Node, Deno and Bun (`node:fs/promises`).
  */
 
-import { stat } from 'node:fs/promises'
+import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, posix, resolve, win32 } from 'node:path'
 import process from 'node:process'
@@ -172,12 +172,24 @@ async function namedFolder(raw: string, name: string, cwd: string): Promise<stri
   return dir
 }
 
+/**
+ * Synchronous, and told not to throw for a missing file: the upward search looks at one missing aac_url.txt per
+ * folder, and an error object for each (with its stack) was a noticeable part of `aac token`'s start-up.
+ */
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), absentUnlessDenied)
+  return look(path)?.isFile() ?? false
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), absentUnlessDenied)
+  return look(path)?.isDirectory() ?? false
+}
+
+function look(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false })
+  } catch (error) {
+    return absentUnlessDenied(error) || undefined
+  }
 }
 
 /** Deno's sandbox refusing a look is not "no such file": its error names the flag to add, so let it through. */
