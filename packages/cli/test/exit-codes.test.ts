@@ -8,7 +8,7 @@ import { aac, aacInProcess, useCloud } from './helpers.ts'
 const fake = useCloud()
 
 describe('exit codes of the real command', () => {
-  it('0 ok, 1 API error, 2 usage, 3 config, 4 re-authentication, 5 network; the message on stderr only', async () => {
+  it('0 ok, 1 API error, 2 usage, 3 config, 4 re-authentication, 5 network; the message on stderr, stdout only the error body of the API', async () => {
     const good = await fake.configDir()
     const empty = await fake.tempDir()
     const wrongProject = await fake.configDir()
@@ -22,9 +22,10 @@ describe('exit codes of the real command', () => {
     const unreachable = await fake.configDir()
     await writeFile(join(unreachable, 'aac_url.txt'), 'http://127.0.0.1:9\n')
 
-    const cases: Array<[string[], string, number, RegExp]> = [
+    const cases: Array<[string[], string, number, RegExp, RegExp?]> = [
       [['whoami'], good, EXIT.OK, /^$/],
-      [['api', '/v4/nowhere'], good, EXIT.ERROR, /^error \[ROUTE_NOT_FOUND\]/],
+      // As gh api does: the API's error body on stdout, the message on stderr.
+      [['api', '/v4/nowhere'], good, EXIT.ERROR, /^error \[ROUTE_NOT_FOUND\]/, /"RouteNotFoundException"/],
       [['api'], good, EXIT.USAGE, /missing required argument 'path'/],
       [['api', '/v4/people', '--paginate', '-f', 'limit=abc'], good, EXIT.USAGE, /--paginate: limit must be/],
       [['api', '-X', 'GET', '/v4/people', '--input', '-'], good, EXIT.USAGE, /GET cannot have/],
@@ -41,16 +42,18 @@ describe('exit codes of the real command', () => {
         wrongProject,
         EXIT.CONFIG,
         /\[INVALID_API_KEY\].*client_id\.txt/,
+        /"faultstring"/,
       ],
       [['token'], revoked, EXIT.AUTH, /\[REAUTH_REQUIRED\].*Generate a new pair/],
       [['api', '/v4/people/current'], unreachable, EXIT.NETWORK, /^error \[NETWORK_ERROR\]/],
     ]
     const results = await Promise.all(cases.map(([args, dir]) => aac(args, { env: { AAC_CONFIG_DIR: dir } })))
     results.forEach((result, i) => {
-      const [args, , code, stderr] = cases[i]!
+      const [args, , code, stderr, stdout] = cases[i]!
       expect({ args, code: result.code }).toEqual({ args, code })
       expect(result.stderr).toMatch(stderr)
-      if (code !== EXIT.OK) expect(result.stdout).toBe('')
+      if (stdout) expect(result.stdout).toMatch(stdout)
+      else if (code !== EXIT.OK) expect(result.stdout, args.join(' ')).toBe('')
     })
   })
 
