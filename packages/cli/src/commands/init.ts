@@ -33,9 +33,8 @@ export const register: RegisterCommand = (program, { io, setExitCode }) =>
   program
     .command('init')
     .description('Write aac_url.txt, client_id.txt and creds.json (owner-only) into the per-user folder.')
-    .usage('[options]')
-    // Unknown options reach refuseArguments, which never quotes them (`--access-token=eyJ…` is a token).
-    .argument('[words...]')
+    // Arguments and unknown options reach refuseArguments, which never quotes them (`--access-token=eyJ…`).
+    .allowExcessArguments(true)
     .allowUnknownOption()
     .option(
       '--region <region>',
@@ -64,8 +63,8 @@ Examples:
   aac init --region us1 --client-id "$CLIENT_ID" --from-env       # CI: AAC_ACCESS_TOKEN, AAC_REFRESH_TOKEN
   aac --config-dir ./aac init --region au1 --client-id "$CLIENT_ID" --force < pair.json`,
     )
-    .action(async (words: string[], _options: unknown, command: Command) => {
-      refuseArguments(words, 'aac init')
+    .action(async (_options: unknown, command: Command) => {
+      refuseArguments(command.args, 'aac init')
       setExitCode(await initCommand(command.opts<InitOptions>(), io))
     })
 
