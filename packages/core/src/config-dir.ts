@@ -30,7 +30,9 @@ export type ConfigDirSource = 'option' | 'env' | 'nearest' | 'user'
  * console.log(`${dir} (${reason})`) // '/home/me/.config/aac (the per-user folder: ~/.config/aac)'
  */
 export interface ConfigDirChoice {
+  /** The folder, absolute; it holds aac_url.txt (or was named by the caller, and exists). */
   dir: string
+  /** Which rule chose it. */
   source: ConfigDirSource
   /** The rule in words: `from --config-dir`, `from AAC_CONFIG_DIR`, `the nearest folder above … holding aac_url.txt`… */
   reason: string
