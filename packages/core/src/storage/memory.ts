@@ -1,6 +1,6 @@
-import { abortReason } from '../internal/abort.ts'
 import { createMutex } from '../internal/mutex.ts'
 import { assertWritable, copyPair } from './pair-codec.ts'
+import { runExclusive } from './shared/exclusive.ts'
 import type { StoredTokens, TokenStorage } from './types.ts'
 
 /**
@@ -25,25 +25,7 @@ export function memoryStorage(initial?: StoredTokens): TokenStorage {
       current = copyPair(tokens)
     },
     withLock(fn, { signal } = {}) {
-      if (!signal) return mutex.run(fn)
-      if (signal.aborted) return Promise.reject(abortReason(signal))
-      return new Promise((resolve, reject) => {
-        let started = false
-        // Only the wait is cut short: once fn runs it keeps the lock until it settles.
-        const onAbort = () => {
-          if (!started) reject(abortReason(signal))
-        }
-        signal.addEventListener('abort', onAbort, { once: true })
-        mutex
-          .run(async () => {
-            signal.removeEventListener('abort', onAbort)
-            // Its caller gave up while queued: skip fn, and pass the mutex on at once.
-            if (signal.aborted) throw abortReason(signal)
-            started = true
-            return fn()
-          })
-          .then(resolve, reject)
-      })
+      return runExclusive(mutex, fn, signal)
     },
   }
 }

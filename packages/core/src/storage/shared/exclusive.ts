@@ -1,4 +1,7 @@
-/** The in-process half of a shared store's lock: one holder per store object, waiting callers in order. */
+/**
+ * The in-process half of a shared store's lock (and the whole of memoryStorage's): one holder per store object,
+ * waiting callers in order.
+ */
 
 import { abortReason } from '../../internal/abort.ts'
 import type { Mutex } from '../../internal/mutex.ts'
