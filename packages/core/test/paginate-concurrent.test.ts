@@ -8,19 +8,7 @@ import { isAacError } from '../src/errors.ts'
 import { type PageInfo, type PageSource, paginate } from '../src/paginate.ts'
 import type { RequestOptionsWithoutBody } from '../src/request-options.ts'
 import { memoryStorage } from '../src/storage/memory.ts'
-import type { AacConfig, AccessTokenSource } from '../src/types.ts'
-
-const DIRECT = 'https://us1.alteryxcloud.com'
-const config: AacConfig = {
-  apiUrl: 'https://api.us1.alteryxcloud.com',
-  directUrl: DIRECT,
-  projectId: 'project-1',
-  region: 'us1',
-}
-const tokens: AccessTokenSource = {
-  getAccessToken: async () => 'access-token-for-tests',
-  renewAccessToken: async () => 'access-token-for-tests',
-}
+import { DIRECT, FIXED_TOKENS, US1_CONFIG } from './us1-client.ts'
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = []
@@ -139,7 +127,7 @@ describe('paginate with concurrency, on a 429', () => {
         return HttpResponse.json({ data, count: 800 })
       }),
     )
-    const client = createClient({ config, tokens })
+    const client = createClient({ config: US1_CONFIG, tokens: FIXED_TOKENS })
     const items = await collect(client.paginate<{ id: number }>('/v4/people', { limit: 100 }))
     expect(items.map((item) => item.id)).toEqual(Array.from({ length: 800 }, (_, i) => i + 1))
     // Nothing at all was sent while the pause lasted (timers may fire a millisecond early).
@@ -161,7 +149,11 @@ describe('paginate with concurrency, on a 429', () => {
         return HttpResponse.json({ data, count: 1000 })
       }),
     )
-    const client = createClient({ config, tokens, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 } })
+    const client = createClient({
+      config: US1_CONFIG,
+      tokens: FIXED_TOKENS,
+      retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    })
     const seen: number[] = []
     const error = await (async () => {
       for await (const item of client.paginate<{ id: number }>('/v4/people', { limit: 100 }))

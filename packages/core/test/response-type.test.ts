@@ -7,19 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../src/client.ts'
 import { ApiError } from '../src/errors.ts'
 import { readResponseBody } from '../src/http/body.ts'
-import type { AacConfig, AccessTokenSource } from '../src/types.ts'
-
-const DIRECT = 'https://us1.alteryxcloud.com'
-const config: AacConfig = {
-  apiUrl: 'https://api.us1.alteryxcloud.com',
-  directUrl: DIRECT,
-  projectId: 'project-1',
-  region: 'us1',
-}
-const tokens: AccessTokenSource = {
-  getAccessToken: async () => 'access-token-for-tests',
-  renewAccessToken: async () => 'access-token-for-tests',
-}
+import { DIRECT, FIXED_TOKENS, US1_CONFIG } from './us1-client.ts'
 
 /** The start of a ZIP, then bytes that are not UTF-8: what text() turned into U+FFFD. */
 const ZIP = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0xff, 0xfe, 0x00, 0x80, 0xc3])
@@ -51,7 +39,7 @@ function serveZip() {
 }
 
 describe('responseType', () => {
-  const client = createClient({ config, tokens })
+  const client = createClient({ config: US1_CONFIG, tokens: FIXED_TOKENS })
 
   it('arrayBuffer, blob, stream: the bytes as sent', async () => {
     serveZip()
@@ -122,7 +110,10 @@ describe('responseType', () => {
     const base = `http://127.0.0.1:${(local.address() as AddressInfo).port}`
     server.use(http.get(`${base}/*`, () => passthrough()))
     try {
-      const localClient = createClient({ config: { ...config, apiUrl: base, directUrl: base }, tokens })
+      const localClient = createClient({
+        config: { ...US1_CONFIG, apiUrl: base, directUrl: base },
+        tokens: FIXED_TOKENS,
+      })
       const controller = new AbortController()
       const stream = await localClient.get<ReadableStream<Uint8Array>>(PATH, {
         responseType: 'stream',
