@@ -31,11 +31,12 @@ async function externals() {
 /**
  * Built-in modules the bundle needs only now and then, replaced by stand-ins whose functions load the real module
  * at their first call. commander requires node:child_process when it loads, for executable subcommands, which aac
- * has none of (net and dgram come with it); the core's node:crypto serves only a refresh or a lock. Each costs
- * every run a few ms. The stand-in exports every function of the real module (esbuild drops the unused ones); a
+ * has none of (net and dgram come with it); the core's node:crypto serves only a refresh or a lock, and its
+ * node:fs/promises (which loads readline, streams and fs watchers) only a write, a lock or the doctor: config
+ * files are read with synchronous calls (readTextFile says why). Each costs every run a few ms. The stand-in exports every function of the real module (esbuild drops the unused ones); a
  * non-function import from it fails the build.
  */
-const LAZY_BUILTINS = /^(node:)?(child_process|crypto)$/
+const LAZY_BUILTINS = /^(node:)?(child_process|crypto|fs\/promises)$/
 
 const lazyBuiltins = {
   name: 'lazy-builtins',

@@ -9,7 +9,7 @@
  *   pair lost. Found before the write that precedes every refresh, it stops the refresh in time.
  */
 
-import { constants, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, type Stats, statSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { lstat, open, readFile, readlink, stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
@@ -98,19 +98,47 @@ export async function openRegularFile(
   options: { maxBytes?: number | undefined } = {},
 ): Promise<{ handle: FileHandle; stats: Stats }> {
   const { maxBytes } = options
-  const before = await stat(path)
-  if (!before.isFile()) throw new FileKindError(path, before)
-  if (maxBytes !== undefined && before.size > maxBytes) throw new FileKindError(path, before, maxBytes)
+  assertRegular(path, await stat(path), maxBytes)
   const handle = await open(path, READ_FLAGS)
   try {
-    const stats = await handle.stat()
-    if (!stats.isFile()) throw new FileKindError(path, stats)
-    if (maxBytes !== undefined && stats.size > maxBytes) throw new FileKindError(path, stats, maxBytes)
-    return { handle, stats }
+    return { handle, stats: assertRegular(path, await handle.stat(), maxBytes) }
   } catch (error) {
     await handle.close().catch(() => undefined)
     throw error
   }
+}
+
+/**
+ * {@link openRegularFile} with synchronous calls, the same looks in the same order: the file descriptor, which
+ * the caller closes (`closeSync`). For files read whole at once (readTextFile): see there why.
+ *
+ * @example
+ * const { fd, stats } = openRegularFileSync('/home/me/aac/creds.json', { maxBytes: CREDS_FILE_MAX_BYTES })
+ */
+export function openRegularFileSync(
+  path: string,
+  options: { maxBytes?: number | undefined } = {},
+): { fd: number; stats: Stats } {
+  const { maxBytes } = options
+  assertRegular(path, statSync(path), maxBytes)
+  const fd = openSync(path, READ_FLAGS)
+  try {
+    return { fd, stats: assertRegular(path, fstatSync(fd), maxBytes) }
+  } catch (error) {
+    try {
+      closeSync(fd)
+    } catch {
+      // The look's error is the one to report.
+    }
+    throw error
+  }
+}
+
+/** `stats` if they are a regular file's of at most `maxBytes`, else the FileKindError saying what they are. */
+function assertRegular(path: string, stats: Stats, maxBytes: number | undefined): Stats {
+  if (!stats.isFile()) throw new FileKindError(path, stats)
+  if (maxBytes !== undefined && stats.size > maxBytes) throw new FileKindError(path, stats, maxBytes)
+  return stats
 }
 
 /**

@@ -1,4 +1,5 @@
-import { CREDS_FILE_MAX_BYTES, FileKindError, openRegularFile } from './checks.ts'
+import { closeSync, readSync } from 'node:fs'
+import { CREDS_FILE_MAX_BYTES, FileKindError, openRegularFileSync } from './checks.ts'
 
 /** Options of {@link readTextFile}: the largest file it reads. */
 export interface ReadTextFileOptions {
@@ -16,12 +17,16 @@ export interface ReadTextFileOptions {
  * pipe; so is a file bigger than `maxBytes` (`EFBIG`). Other file-system errors are thrown as they come (`code`
  * `ENOENT`, `EACCES`, `ELOOP`…). `explainReadFailure` words any of them for a person.
  *
+ * The file is read with synchronous calls: these files are small (at most `maxBytes`, usually under 2 KiB), so
+ * the event loop waits microseconds, where handing each of the five calls of a read to the thread pool (and
+ * loading node:fs/promises) cost `aac token` several ms of its start-up: it reads five files.
+ *
  * @example
  * const url = await readTextFile('/home/me/aac/aac_url.txt', { maxBytes: 64 * 1024 })
  */
 export async function readTextFile(path: string, options: ReadTextFileOptions = {}): Promise<string> {
   const maxBytes = options.maxBytes ?? CREDS_FILE_MAX_BYTES
-  const { handle, stats } = await openRegularFile(path, { maxBytes })
+  const { fd, stats } = openRegularFileSync(path, { maxBytes })
   try {
     const chunks: Uint8Array[] = []
     let length = 0
@@ -29,7 +34,7 @@ export async function readTextFile(path: string, options: ReadTextFileOptions = 
     // refused all the same.
     while (length <= maxBytes) {
       const chunk = new Uint8Array(Math.min(Math.max(stats.size - length, 4096), maxBytes + 1 - length))
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null)
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, null)
       if (bytesRead === 0) break
       chunks.push(chunk.subarray(0, bytesRead))
       length += bytesRead
@@ -38,7 +43,11 @@ export async function readTextFile(path: string, options: ReadTextFileOptions = 
     const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks, length)
     return decodeText(bytes)
   } finally {
-    await handle.close().catch(() => undefined)
+    try {
+      closeSync(fd)
+    } catch {
+      // Read whole already: a failed close loses nothing.
+    }
   }
 }
 
