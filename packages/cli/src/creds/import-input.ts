@@ -6,11 +6,11 @@
  */
 
 import { type AacConfig, apiTokensPage, ConfigError, type StoredTokens } from '@aac/core'
-import { decodeAccessToken, regionOfHost, tokenEndpointTrust } from '@aac/core/diagnostics'
 import { decodePair, decodePairText, pairConfigError } from '@aac/core/storage/pair-codec'
 import { UsageError } from '../exit-codes.ts'
 import type { CliIo } from '../io.ts'
 import { refuseTokenValue } from './context.ts'
+import { issuerProblem } from './issuer.ts'
 
 /** The variables `--from-env` reads by default. */
 export const DEFAULT_ACCESS_ENV = 'AAC_ACCESS_TOKEN'
@@ -154,27 +154,20 @@ async function readStdin(io: CliIo): Promise<string> {
  * another region would fail at its first refresh, long after the import said all was well.
  */
 function checkIssuer({ tokens, where }: ImportedPair, config: Pick<AacConfig, 'apiUrl' | 'region'>): void {
-  // The codec checked the claims already: this decodes.
-  const decoded = decodeAccessToken(tokens.accessToken)
-  if (!decoded.ok) return
-  const issuer = decoded.claims.iss
-  try {
-    tokenEndpointTrust(issuer)
-  } catch (error) {
+  const problem = issuerProblem(tokens.accessToken, config.region)
+  if (problem?.kind === 'untrusted') {
     throw new ConfigError(
       'CONFIG_INVALID',
       where,
-      `The pair from ${where} cannot be refreshed here: ${(error as Error).message} Nothing was stored.`,
+      `The pair from ${where} cannot be refreshed here: ${problem.reason} Nothing was stored.`,
     )
   }
-  const host = new URL(issuer).hostname.toLowerCase()
-  const issuerRegion = regionOfHost(host)
-  // Plain `pingauth` is read as us1, but only a host that names its region is sure enough to refuse on.
-  if (issuerRegion && config.region && host.includes(issuerRegion) && issuerRegion !== config.region) {
+  if (problem?.kind === 'other-region') {
+    const { issued, host } = problem
     throw new ConfigError(
       'CONFIG_INVALID',
       where,
-      `The pair from ${where} was issued for region ${issuerRegion} (${host}), but aac_url.txt points at ${config.apiUrl} (region ${config.region}): generate a pair at ${apiTokensPage(config.region)}, or point aac_url.txt at https://api.${issuerRegion}.alteryxcloud.com. Nothing was stored.`,
+      `The pair from ${where} was issued for region ${issued} (${host}), but aac_url.txt points at ${config.apiUrl} (region ${config.region}): generate a pair at ${apiTokensPage(config.region)}, or point aac_url.txt at https://api.${issued}.alteryxcloud.com. Nothing was stored.`,
     )
   }
 }

@@ -14,10 +14,11 @@ import {
   parseProjectId,
   type StoredTokens,
 } from '@aac/core'
-import { decodeAccessToken, REGIONS, regionOfHost, tokenEndpointTrust } from '@aac/core/diagnostics'
+import { REGIONS } from '@aac/core/diagnostics'
 import { decodePair, pairConfigError } from '@aac/core/storage/pair-codec'
 import { refuseTokenValue } from '../creds/context.ts'
 import { type ImportSource, readImportedPair } from '../creds/import-input.ts'
+import { issuerProblem } from '../creds/issuer.ts'
 import { UsageError } from '../exit-codes.ts'
 import type { CliIo, Prompter } from '../io.ts'
 
@@ -124,21 +125,16 @@ export async function choosePair(
 
 /** The issuer must be trusted, and of the chosen region when its host names one. */
 function checkIssuer(tokens: StoredTokens, url: ApiUrl): void {
-  const decoded = decodeAccessToken(tokens.accessToken)
-  if (!decoded.ok) return
-  const issuer = decoded.claims.iss
-  try {
-    tokenEndpointTrust(issuer)
-  } catch (error) {
+  const problem = issuerProblem(tokens.accessToken, url.region)
+  if (problem?.kind === 'untrusted') {
     throw new ConfigError(
       'CONFIG_INVALID',
       'the pasted pair',
-      `This pair cannot be refreshed: ${(error as Error).message}`,
+      `This pair cannot be refreshed: ${problem.reason}`,
     )
   }
-  const host = new URL(issuer).hostname.toLowerCase()
-  const issued = regionOfHost(host)
-  if (issued && url.region && host.includes(issued) && issued !== url.region) {
+  if (problem?.kind === 'other-region') {
+    const { issued, host } = problem
     throw new ConfigError(
       'CONFIG_INVALID',
       'the pasted pair',
