@@ -5,8 +5,10 @@
  */
 
 import { StorageError } from '../../errors.ts'
-import { permissionDenial } from '../../internal/permission-hint.ts'
 import { safeCause } from '../shared/cause.ts'
+import { explainDenial, explainSocketCode, type ServerKind } from '../shared/network-failure.ts'
+
+const POSTGRES: ServerKind = { server: 'PostgreSQL', client: 'postgres' }
 
 /** Connection failures: the operation may succeed on a new connection once the server is back. */
 const CONNECTION_CODES = new Set([
@@ -62,21 +64,9 @@ export function explainPostgresError(error: unknown, setup?: string): string {
   const code = String((error as { code?: unknown } | null)?.code ?? '')
   const said =
     error instanceof Error ? error.message.split('\n')[0]!.slice(0, 160) : String(error).slice(0, 160)
-  const denial = permissionDenial(error)
-  if (denial) {
-    return `Deno refused the postgres client ${denial.kind} access${denial.target ? ` to ${denial.target}` : ''}: run deno with ${denial.flag} (see docs/stores.md for every permission the PostgreSQL store needs).`
-  }
+  const general = explainDenial(error, POSTGRES) ?? explainSocketCode(code, POSTGRES)
+  if (general) return general
   switch (code) {
-    case 'ECONNREFUSED':
-      return 'nothing accepts connections at that address (ECONNREFUSED): start the PostgreSQL server, or fix the host and port of the URL.'
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `the host name of the URL does not resolve (${code}): check it.`
-    case 'ETIMEDOUT':
-    case 'CONNECT_TIMEOUT':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return `the server cannot be reached (${code}): check the host, the port and any firewall between.`
     case '28P01':
     case '28000':
     case 'SASL_SIGNATURE_MISMATCH':

@@ -5,8 +5,10 @@
  */
 
 import { StorageError } from '../../errors.ts'
-import { permissionDenial } from '../../internal/permission-hint.ts'
 import { safeCause } from '../shared/cause.ts'
+import { explainDenial, explainSocketCode, type ServerKind } from '../shared/network-failure.ts'
+
+const REDIS: ServerKind = { server: 'Redis', client: 'redis' }
 
 /**
  * The StorageError for a failed `action` ("Could not read the tokens from") on the store at `location`.
@@ -29,10 +31,8 @@ export function explainRedisError(failure: unknown): string {
   const name = error instanceof Error ? error.name : ''
   const reply = error instanceof Error ? error.message.split('\n')[0]! : String(error)
   const word = /^[A-Z]+/.exec(reply)?.[0]
-  const denial = permissionDenial(error)
-  if (denial) {
-    return `Deno refused the redis client ${denial.kind} access${denial.target ? ` to ${denial.target}` : ''}: run deno with ${denial.flag} (see docs/stores.md for every permission the Redis store needs).`
-  }
+  const denied = explainDenial(error, REDIS)
+  if (denied) return denied
   if (word === 'WRONGPASS' || word === 'NOAUTH' || /invalid password/i.test(reply)) {
     return `the server refused the user name or password of the URL (${word ?? 'AUTH'}). Fix them in the URL (or AAC_STORE).`
   }
@@ -46,19 +46,10 @@ export function explainRedisError(failure: unknown): string {
   if (word === 'MISCONF' || word === 'OOM') {
     return `the server refuses writes (${word}: ${word === 'OOM' ? 'out of memory' : 'it cannot save to disk'}). Fix the server, then try again.`
   }
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'nothing accepts connections at that address (ECONNREFUSED): start the Redis server, or fix the host and port of the URL.'
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `the host name of the URL does not resolve (${code}): check it.`
-    case 'ETIMEDOUT':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return `the server cannot be reached (${code}): check the host, the port and any firewall between.`
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return `the connection was cut (${code}): the server restarted or the network failed. Try again.`
+  const socket = explainSocketCode(code, REDIS)
+  if (socket) return socket
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return `the connection was cut (${code}): the server restarted or the network failed. Try again.`
   }
   if (name === 'ConnectionTimeoutError') {
     return 'no connection within the connect timeout: check the host, the port and any firewall between.'
