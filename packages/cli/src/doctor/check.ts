@@ -3,8 +3,9 @@
  * and the shape of a check. The runner is in checks.ts; the checks, by topic, beside this file.
  */
 
-import type { AacConfig, AccessTokenSource, ApiError, FetchLike, StoredTokens } from '@aac/core'
+import type { AacConfig, AccessTokenSource, ApiError, FetchLike, StoredTokens, TokenStorage } from '@aac/core'
 import type { AccessTokenClaims } from '@aac/core/diagnostics'
+import { CREDS_FILE, type StoreSpec } from '@aac/core/fs'
 import type { CliIo } from '../io.ts'
 import type { Step } from './steps.ts'
 
@@ -36,6 +37,12 @@ export interface TokenSource {
   fetch?: FetchLike
 }
 
+/** The token store in force (AAC_STORE, store.txt or creds.json by default), opened as loadConfig opens it. */
+export interface SelectedStore {
+  spec: StoreSpec
+  storage: TokenStorage
+}
+
 /** What the checks established so far; each field is absent until the check that finds it passes. */
 export interface Findings {
   /** aac_url.txt */
@@ -43,7 +50,15 @@ export interface Findings {
   /** client_id.txt (or api_project_id.txt): the id, and which of the two files held it. */
   projectId?: string
   projectIdFile?: string
-  /** creds.json: the pair, and whether a refresh could save its new pair there. */
+  /** The store the setting names (store.ts): closed by the runner once every check ran. */
+  store?: SelectedStore
+  /** What the claims checks need to be valid, in their skip reasons: `creds.json`, `token pair`, `token store`. */
+  pairPlace?: string
+  /** What a store other than creds.json was found to hold: a pair, none, or unknown (it could not be read). */
+  storeHolds?: 'pair' | 'none' | 'unknown'
+  /** creds.json holds a real pair although another store is in use (copies.ts): a second copy. */
+  credsCopy?: boolean
+  /** The pair in the store in use, and whether a refresh could save its new pair there. */
   tokens?: StoredTokens
   credsWritable?: boolean
   /** The access token's claims, when it decodes. */
@@ -99,6 +114,19 @@ export function callSetup(
   const { url, projectId, tokens, claims, endpoint } = found
   if (!url || !projectId || !tokens || !claims || !endpoint) return undefined
   return { config: { ...url, projectId }, tokens, claims }
+}
+
+/**
+ * Whether the creds.json checks apply: the file store is in force. Without a store setting checked (a check run on
+ * its own) they do, as before stores could be chosen; a setting that failed leaves no store to check.
+ */
+export function usesCredsFile(found: Readonly<Findings>): boolean {
+  return found.store === undefined ? found.pairPlace === undefined : found.store.spec.kind === 'file'
+}
+
+/** What the claims checks name as the source of the pair: creds.json unless another store is in use. */
+export function pairPlace(found: Readonly<Findings>): string {
+  return found.pairPlace ?? CREDS_FILE
 }
 
 /** The detail of every network step with --offline; said once in the summary. */

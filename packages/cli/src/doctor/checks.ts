@@ -1,16 +1,19 @@
 /**
- * The doctor's checks, in the order a setup is built: folder, the three files, the token's claims and issuer,
- * the lock, the network, the clock, then real API calls. Each failure says what to do, in the core's words
- * wherever the core has them. Each check reads what the ones before it found (check.ts) and is a few lines of
- * its own module: files.ts, claims.ts, lock.ts, network.ts, refresh.ts, calls.ts.
+ * The doctor's checks, in the order a setup is built: folder, the files, the token store in force and its pair,
+ * the token's claims and issuer, the lock, the network, the clock, then real API calls. Each failure says what to
+ * do, in the core's words wherever the core has them. Each check reads what the ones before it found (check.ts)
+ * and is a few lines of its own module: files.ts, store.ts, copies.ts, claims.ts, lock.ts (store-lock.ts),
+ * network.ts, refresh.ts, calls.ts.
  */
 
 import { join } from 'node:path'
 import { CREDS_FILE } from '@aac/core/fs'
+import { closeStore } from '../creds/context.ts'
 import type { CliIo } from '../io.ts'
 import { apiCalls } from './calls.ts'
 import type { Check, DoctorOptions, DoctorSession, Findings } from './check.ts'
 import { accessToken, region, tokenEndpoint } from './claims.ts'
+import { secondCopy } from './copies.ts'
 import { credsFile, findFolder, projectIdFile, urlFile } from './files.ts'
 import { credsInGit } from './git.ts'
 import { lockFile } from './lock.ts'
@@ -24,12 +27,16 @@ import {
 import { proxy } from './proxy.ts'
 import { refreshToken } from './refresh.ts'
 import type { Step } from './steps.ts'
+import { storedPair, storeSetting } from './store.ts'
 
 /** Every check after the config folder, in the order the checklist shows them. */
 const CHECKS: readonly Check[] = [
   urlFile,
   projectIdFile,
+  storeSetting,
   credsFile,
+  storedPair,
+  secondCopy,
   credsInGit,
   accessToken,
   region,
@@ -74,10 +81,15 @@ export async function runChecks(
     credsPath: join(folder.dir, CREDS_FILE),
     found,
   }
-  for (const check of CHECKS) {
-    const outcome = await check(session)
-    for (const step of outcome.steps) add(step)
-    Object.assign(found, outcome.found)
+  try {
+    for (const check of CHECKS) {
+      const outcome = await check(session)
+      for (const step of outcome.steps) add(step)
+      Object.assign(found, outcome.found)
+    }
+  } finally {
+    // A Redis or PostgreSQL store keeps connections until the API calls, which may renew through it, are done.
+    await closeStore(found.store?.storage)
   }
   return steps
 }

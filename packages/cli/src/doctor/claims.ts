@@ -15,14 +15,15 @@ import {
 import { CREDS_FILE, URL_FILE } from '@aac/core/fs'
 import { EXIT } from '../exit-codes.ts'
 import { duration } from '../time.ts'
-import type { ApiUrl, Check } from './check.ts'
+import { type ApiUrl, type Check, pairPlace, usesCredsFile } from './check.ts'
 import { failed, type Step, skipped } from './steps.ts'
 
-export const accessToken: Check = ({ found: { tokens } }) => {
+export const accessToken: Check = ({ found }) => {
   const name = 'access token'
-  if (!tokens) return { steps: [skipped(name, `needs a valid ${CREDS_FILE}`)] }
+  const { tokens } = found
+  if (!tokens) return { steps: [skipped(name, `needs a valid ${pairPlace(found)}`)] }
   const decoded = decodeAccessToken(tokens.accessToken)
-  // loadCreds already refused a token that does not decode, with the fix.
+  // loadCreds (loadStoredPair for the other stores) already refused a token that does not decode, with the fix.
   if (!decoded.ok) return { steps: [] }
   const { claims } = decoded
   const left = claims.exp * 1000 - Date.now()
@@ -36,20 +37,24 @@ export const accessToken: Check = ({ found: { tokens } }) => {
   return { steps: [{ name, status: 'pass', detail }], found: { claims } }
 }
 
-export const region: Check = ({ found: { url, claims } }) => {
-  if (!claims || !url) return { steps: [skipped('region', `needs a valid ${URL_FILE} and ${CREDS_FILE}`)] }
+export const region: Check = ({ found }) => {
+  const { url, claims } = found
+  if (!claims || !url)
+    return { steps: [skipped('region', `needs a valid ${URL_FILE} and ${pairPlace(found)}`)] }
   let alteryxIssuer = false
   try {
     alteryxIssuer = tokenEndpointTrust(claims.iss).reason === 'alteryxcloud'
   } catch {
     // An untrusted issuer is the token endpoint step's failure; here it only means "not Alteryx Cloud".
   }
-  return { steps: [regionStep(url, claims.iss, alteryxIssuer)] }
+  const where = usesCredsFile(found) ? CREDS_FILE : (found.store?.storage.location ?? CREDS_FILE)
+  return { steps: [regionStep(url, claims.iss, alteryxIssuer, where)] }
 }
 
-export const tokenEndpoint: Check = ({ found: { claims } }) => {
+export const tokenEndpoint: Check = ({ found }) => {
   const name = 'token endpoint'
-  if (!claims) return { steps: [skipped(name, `needs a valid ${CREDS_FILE}`)] }
+  const { claims } = found
+  if (!claims) return { steps: [skipped(name, `needs a valid ${pairPlace(found)}`)] }
   try {
     const { endpoint, reason } = tokenEndpointTrust(claims.iss)
     return {
@@ -68,10 +73,11 @@ export function trustedBecause(reason: TokenEndpointTrustReason): string {
 
 /**
  * `pingauth-eu1.alteryxcloud.com` names its region; plain `pingauth` is taken for us1 (the core's reading), but
- * only a named region is sure enough to fail on.
+ * only a named region is sure enough to fail on. `where`: the store holding the tokens (creds.json…).
  */
-function regionStep(url: ApiUrl, issuer: string, alteryxIssuer: boolean): Step {
+function regionStep(url: ApiUrl, issuer: string, alteryxIssuer: boolean, where: string): Step {
   const name = 'region'
+  const store = where === CREDS_FILE ? '' : ' and store it with aac creds import'
   let host: string
   try {
     host = new URL(issuer).hostname.toLowerCase()
@@ -84,7 +90,7 @@ function regionStep(url: ApiUrl, issuer: string, alteryxIssuer: boolean): Step {
       name,
       status: host.includes(issuerRegion) ? 'fail' : 'warn',
       detail: `tokens from ${issuerRegion} (${host}), aac_url.txt for ${url.region}`,
-      fix: `creds.json holds tokens issued by ${host} (region ${issuerRegion}), but aac_url.txt points at ${url.apiUrl} (region ${url.region}). If your workspace is in ${issuerRegion}, write https://api.${issuerRegion}.alteryxcloud.com in aac_url.txt; otherwise generate a new pair at ${apiTokensPage(url.region)}.`,
+      fix: `${where} holds tokens issued by ${host} (region ${issuerRegion}), but aac_url.txt points at ${url.apiUrl} (region ${url.region}). If your workspace is in ${issuerRegion}, write https://api.${issuerRegion}.alteryxcloud.com in aac_url.txt; otherwise generate a new pair at ${apiTokensPage(url.region)}${store}.`,
       exit: EXIT.CONFIG,
     }
   }
@@ -95,7 +101,7 @@ function regionStep(url: ApiUrl, issuer: string, alteryxIssuer: boolean): Step {
       detail: `tokens issued by ${host}, API at ${url.apiUrl}`,
       fix: alteryxIssuer
         ? `These are Alteryx Cloud tokens, but aac_url.txt points at ${url.apiUrl}: write your region's API URL (https://api.us1.alteryxcloud.com…) unless that host is a proxy you meant to use.`
-        : `aac_url.txt points at Alteryx Cloud, but the tokens come from ${host}: generate a pair at ${apiTokensPage(url.region)}.`,
+        : `aac_url.txt points at Alteryx Cloud, but the tokens come from ${host}: generate a pair at ${apiTokensPage(url.region)}${store}.`,
     }
   }
   return {

@@ -20,7 +20,7 @@ import {
 import { EXIT } from '../exit-codes.ts'
 import type { CliIo } from '../io.ts'
 import { configDir } from '../session.ts'
-import type { Check } from './check.ts'
+import { type Check, usesCredsFile } from './check.ts'
 import { failed, type Step } from './steps.ts'
 
 /** The first check, which the others need: where the three files are. */
@@ -61,7 +61,9 @@ export const projectIdFile: Check = async ({ dir, found }) => {
   }
 }
 
+/** creds.json, when it is the store in force (store.ts checks the others; copies.ts a copy left in creds.json). */
 export const credsFile: Check = async ({ credsPath, found }) => {
+  if (!usesCredsFile(found)) return { steps: [] }
   let tokens: StoredTokens
   try {
     tokens = await loadCreds(credsPath, found.url?.region)

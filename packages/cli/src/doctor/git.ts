@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import { basename, dirname } from 'node:path'
 import { apiTokensPage } from '@aac/core'
 import { CREDS_FILE } from '@aac/core/fs'
-import type { Check } from './check.ts'
+import { type Check, usesCredsFile } from './check.ts'
 
 const NAME = 'creds.json and git'
 
@@ -29,8 +29,10 @@ export function gitTracks(path: string, timeoutMs = 5_000): Promise<'tracked' | 
 }
 
 export const credsInGit: Check = async ({ credsPath, found }) => {
-  // Only real tokens matter: the placeholders are meant to be committed (and fail the creds.json check).
-  if (!found.tokens) return { steps: [] }
+  // Only real tokens matter: the placeholders are meant to be committed (and fail the creds.json check). With
+  // another store in force, creds.json holds real ones only as a second copy (copies.ts).
+  const real = usesCredsFile(found) ? found.tokens !== undefined : found.credsCopy === true
+  if (!real) return { steps: [] }
   const answer = await gitTracks(credsPath)
   if (answer === undefined) return { steps: [] }
   if (answer === 'untracked') return { steps: [{ name: NAME, status: 'pass', detail: 'not tracked by git' }] }

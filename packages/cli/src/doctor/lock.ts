@@ -1,16 +1,17 @@
 /**
- * Reading creds.json's lock file for the doctor. The lock and its verdict are the core's (`inspectLock` judges
- * exactly as every program taking the lock does); this only explains it to a person: free, in use right now,
- * left behind by a crash, or held by a stuck program.
+ * Reading a lock file for the doctor: creds.json's, or the keychain's. The lock and its verdict are the core's
+ * (`inspectLock` judges exactly as every program taking the lock does); this only explains it to a person: free,
+ * in use right now, left behind by a crash, or held by a stuck program.
  */
 
 import { lstat } from 'node:fs/promises'
 import { LOCK_MARGIN_MS, LOCK_TIMING } from '@aac/core'
-import { credsLockPath, inspectLock, LOCK_DEFAULTS } from '@aac/core/fs'
+import { CREDS_FILE, credsLockPath, inspectLock, LOCK_DEFAULTS } from '@aac/core/fs'
 import { EXIT } from '../exit-codes.ts'
 import { duration } from '../time.ts'
-import type { Check } from './check.ts'
+import { type Check, usesCredsFile } from './check.ts'
 import type { Step } from './steps.ts'
+import { sharedStoreLock } from './store-lock.ts'
 
 /**
  * No holder keeps the lock longer than this (LOCK_TIMING: the refresh budget plus a margin for its I/O), so a
@@ -20,12 +21,26 @@ const LONGEST_HOLD_MS = LOCK_TIMING.refreshBudgetMs + LOCK_MARGIN_MS
 /** The next program that wants the lock takes it over once it is this old (the default staleMs). */
 const STALE_MS = LOCK_DEFAULTS.staleMs
 
-/** The lock beside creds.json (beside its target, when it is a symbolic link): where every program locks. */
-export const lockFile: Check = async ({ credsPath }) => ({
-  steps: [await checkLock(await credsLockPath(credsPath))],
-})
+/**
+ * The lock of the store in force. creds.json's is beside it (beside its target, when it is a symbolic link); the
+ * keychain's is the same kind of file, in the per-user state folder; Redis and PostgreSQL keep theirs on the
+ * server (store-lock.ts).
+ */
+export const lockFile: Check = async (session) => {
+  const { store } = session.found
+  if (usesCredsFile(session.found))
+    return { steps: [await checkLock(await credsLockPath(session.credsPath))] }
+  if (!store) return { steps: [] }
+  const lockPath = (store.storage as { lockPath?: unknown }).lockPath
+  if (typeof lockPath === 'string') return { steps: [await checkLock(lockPath, store.storage.location)] }
+  return { steps: [await sharedStoreLock(session, store)] }
+}
 
-export async function checkLock(lockPath: string): Promise<Step> {
+/**
+ * The verdict on a lock file, as every program taking it would judge it. `guards`: what it guards, for the fixes
+ * (creds.json, or the keychain entry whose lock it is).
+ */
+export async function checkLock(lockPath: string, guards: string = CREDS_FILE): Promise<Step> {
   const name = 'lock file'
   // The toolkit's lock is a plain file; a symbolic link there (dangling or not) is someone else's.
   const isLink = await lstat(lockPath).then(
@@ -37,7 +52,7 @@ export async function checkLock(lockPath: string): Promise<Step> {
       name,
       status: 'fail',
       detail: `${lockPath} is a symbolic link`,
-      fix: `The lock beside creds.json must be a plain file that aac programs create and delete: delete the link ${lockPath}.`,
+      fix: `The lock of ${guards} must be a plain file that aac programs create and delete: delete the link ${lockPath}.`,
       exit: EXIT.STORAGE,
     }
   }
@@ -50,7 +65,7 @@ export async function checkLock(lockPath: string): Promise<Step> {
         name,
         status: 'fail',
         detail: `${path} is ${seen.notRegular}`,
-        fix: `aac programs take turns with creds.json by creating and deleting a regular file at ${path}, and refuse anything else there: remove it (rm ${path}).`,
+        fix: `aac programs take turns with ${guards} by creating and deleting a regular file at ${path}, and refuse anything else there: remove it (rm ${path}).`,
         exit: EXIT.STORAGE,
       }
     }
@@ -62,7 +77,7 @@ export async function checkLock(lockPath: string): Promise<Step> {
       name,
       status: 'warn',
       detail: `cannot read ${lockPath} (${lock.unreadable})`,
-      fix: `Check the permissions of ${lockPath}: every program sharing creds.json must be able to create and delete it.`,
+      fix: `Check the permissions of ${lockPath}: every program sharing ${guards} must be able to create and delete it.`,
     }
   }
   const { owner } = lock

@@ -1,6 +1,7 @@
 /**
- * The refresh token, spent only with `--refresh` (under the lock, like any refresh): there is no way to test a
- * single-use token without using it. Without it, the API calls use the stored access token while it is fresh.
+ * The refresh token, spent only with `--refresh` (under the store's lock, like any refresh, through the store in
+ * force): there is no way to test a single-use token without using it. Without it, the API calls use the stored
+ * access token while it is fresh.
  */
 
 import type { AacConfig, FetchLike } from '@aac/core'
@@ -34,7 +35,9 @@ export const refreshToken: Check = async ({ io, refresh, offline, credsPath, fou
       ],
     }
   }
-  const manager = cliTokenManager(io, fileStorage({ path: credsPath }), setup.config.region)
+  // The store in force, as every program would use it: its lock, its re-read under the lock, its save.
+  const storage = found.store?.storage ?? fileStorage({ path: credsPath })
+  const manager = cliTokenManager(io, storage, setup.config.region)
   try {
     await manager.refresh(io.signal)
   } catch (error) {
@@ -44,14 +47,18 @@ export const refreshToken: Check = async ({ io, refresh, offline, credsPath, fou
   const valid = expiresAt ? `; new access token valid for ${duration(expiresAt.getTime() - Date.now())}` : ''
   return {
     steps: [
-      { name, status: 'pass', detail: `works: rotated under the lock and saved to ${credsPath}${valid}` },
+      {
+        name,
+        status: 'pass',
+        detail: `works: rotated under the lock and saved to ${storage.location}${valid}`,
+      },
     ],
     found: { tokenSource: { source: manager } },
   }
 }
 
 /**
- * The access token from creds.json, never refreshed: without --refresh the doctor must not spend the refresh
+ * The access token from the store, never refreshed: without --refresh the doctor must not spend the refresh
  * token, so a 401 ends the call with the core's UNAUTHORIZED error instead of a renewal. The fetch keeps a copy
  * of the 401 for it: the client has read the original by the time it asks for a renewal.
  */
