@@ -58,6 +58,50 @@ const tokensOf = (pair: Pair): StoredTokens => ({
   refreshToken: pair.refresh_token,
 })
 
+describe('aac doctor: which store, and why', () => {
+  const run = async (dir: string, env: Record<string, string>) => {
+    const result = await aacInProcess(['doctor', '--json', '--offline'], {
+      env: { AAC_CONFIG_DIR: dir, ...env },
+    })
+    return { result, report: parse(result) }
+  }
+
+  it('creds.json by default, or by AAC_STORE=file: named with the reason, checked as before', async () => {
+    const dir = await fake.configDir()
+    const creds = join(dir, 'creds.json')
+    const byDefault = await run(dir, {})
+    expect(step(byDefault.report, 'token store')).toMatchObject({
+      status: 'pass',
+      detail: `${creds} (file, the default: neither AAC_STORE nor store.txt says otherwise)`,
+    })
+    expect(step(byDefault.report, 'creds.json')?.detail).toMatch(/^both tokens present/)
+    expect(step(byDefault.report, 'lock file')?.detail).toBe(`free (${creds}.lock does not exist)`)
+    expect(step(byDefault.report, 'token pair')).toBeUndefined()
+    const byEnv = await run(dir, { AAC_STORE: 'file' })
+    expect(step(byEnv.report, 'token store')?.detail).toBe(`${creds} (file, from AAC_STORE)`)
+  })
+
+  it('a setting that names no store: exit 3 naming AAC_STORE, its password hidden, nothing else judged', async () => {
+    const dir = await fake.configDir()
+    const { result, report } = await run(dir, { AAC_STORE: 'vault://app:hunter2-Secret@vault.internal' })
+    expect(report.exitCode).toBe(3)
+    expect(step(report, 'token store')).toMatchObject({
+      status: 'fail',
+      detail: 'CONFIG_INVALID',
+      fix: expect.stringMatching(
+        /^AAC_STORE is set to "vault:\/\/\*\*\*@vault\.internal", but it names no token store/,
+      ),
+    })
+    expect(report.steps.map((s) => s.name)).not.toContain('creds.json')
+    expect(report.steps.map((s) => s.name)).not.toContain('lock file')
+    expect(step(report, 'access token')).toMatchObject({
+      status: 'skip',
+      detail: 'needs a valid token store',
+    })
+    expect(result.stdout).not.toContain('hunter2')
+  })
+})
+
 describe('aac doctor with AAC_STORE=keychain', () => {
   let keyring: KeyringSession
   let state: string

@@ -22,7 +22,7 @@ export const register: RegisterCommand = (program, { io, setExitCode }) =>
     .command('doctor')
     .description('Check the setup step by step and say how to fix each failing step.')
     .option('--refresh', 'also spend the refresh token (safely, under the lock) to prove it works')
-    .option('--offline', 'check the files only: send no request')
+    .option('--offline', 'send no request to Alteryx Cloud (the token store in use is still read)')
     .option('--json', 'print the steps as JSON')
     .addOption(new Option('--timeout <ms>', 'per request').argParser(Number).default(10_000).hideHelp())
     .addHelpText('after', '\nExit code 0 when every check passes, else the code of the first failing check.')

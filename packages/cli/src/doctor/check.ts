@@ -12,7 +12,7 @@ import type { Step } from './steps.ts'
 export interface DoctorOptions {
   /** Spend the refresh token (under the lock) to prove it works, and test the API with the new token. */
   refresh?: boolean
-  /** Files only: no request leaves the machine. */
+  /** No request to Alteryx Cloud (the token store in use is still read: a Redis or PostgreSQL server too). */
   offline?: boolean
   /** Per request, in ms (default 10 s). */
   timeoutMs?: number
