@@ -3,6 +3,7 @@
  * streams and environment, and `main.ts` wires the real ones.
  */
 
+import { writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type * as util from 'node:util'
 import { debugRequested } from '@aac/core/process'
@@ -94,6 +95,50 @@ export function lazyOutput(
     once: (event, listener) => open().once(event, listener),
     get isTTY() {
       // Loaded when asked: node:tty loads node:net, a few ms that most runs never need.
+      return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd)
+    },
+  }
+}
+
+/**
+ * process.stdout written straight to its file descriptor (writeSync) until something needs the stream itself:
+ * opening the stream costs a run about 2 ms (3 on a pipe, which loads Node's net module), more than `aac token`
+ * spends on anything else. Node writes stdout synchronously anyway on POSIX (files, pipes, terminals), so the
+ * order and the back-pressure are the same: a full pipe blocks the write until the reader catches up. A
+ * descriptor that is non-blocking (EAGAIN) hands the rest to the stream, and so does `once` (a stream's
+ * 'drain'); from then on every write goes through the stream, after what was already written. Any other error
+ * goes to `onError` (EPIPE: the reader went away).
+ *
+ * @example
+ * const stdout = directOutput(1, () => process.stdout, (error) => { throw error })
+ */
+export function directOutput(
+  fd: number,
+  open: () => NodeJS.WriteStream,
+  onError: (error: NodeJS.ErrnoException) => void,
+): Output & { once(event: string, listener: () => void): unknown } {
+  let stream: NodeJS.WriteStream | undefined
+  const opened = () => {
+    stream ??= open()
+    return stream
+  }
+  return {
+    write(chunk) {
+      if (stream) return stream.write(chunk)
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      let offset = 0
+      try {
+        while (offset < bytes.length) offset += writeSync(fd, bytes, offset)
+        return true
+      } catch (error) {
+        const failure = error as NodeJS.ErrnoException
+        if (failure.code === 'EAGAIN') return opened().write(bytes.subarray(offset))
+        onError(failure)
+        return true
+      }
+    },
+    once: (event, listener) => opened().once(event, listener),
+    get isTTY() {
       return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd)
     },
   }

@@ -10,7 +10,7 @@ import { stopOnSignals } from '@aac/core/process'
 import { Command, CommanderError } from 'commander'
 import type { CommandContext, RegisterCommand } from './commands/command.ts'
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.ts'
-import { type CliIo, debugEnabled, lazyOutput, type Paint, painter } from './io.ts'
+import { type CliIo, debugEnabled, directOutput, lazyOutput, type Paint, painter } from './io.ts'
 import { useProxyFromEnv } from './proxy.ts'
 
 /**
@@ -102,13 +102,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   const stop = stopOnSignals()
-  // `aac api … | head` closes the pipe early: that is not an error worth a stack trace.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    // `aac api … | head` closes the pipe early: that is not an error worth a stack trace.
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    // After SIGHUP the terminal is gone: a failed write must not end the process mid-refresh (stopOnSignals).
+    if (stop.received()) return
     throw error
-  })
+  }
   const io: CliIo = {
-    stdout: process.stdout,
+    // Opened only if a write needs the stream (see directOutput): most runs write a line or two.
+    stdout: directOutput(1, () => process.stdout.on('error', onStdoutError), onStdoutError),
     stderr: lazyOutput(2, () => process.stderr),
     // Touched only when read: opening process.stdin costs every run a few ms of start-up.
     stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
