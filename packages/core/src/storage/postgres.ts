@@ -19,8 +19,18 @@ import { runExclusive } from './shared/exclusive.ts'
 import { thisHolder } from './shared/holder.ts'
 import { IMPORT_PAIR_HINT, parseStoredPair } from './shared/new-pair.ts'
 import { isNewerPair, saveLocalRecovery } from './shared/recovery.ts'
+import {
+  chainName,
+  positiveMs,
+  type ServerStorageOptions,
+  type ServerTokenStorage,
+} from './shared/server-options.ts'
 import { parseServerUrl } from './shared/server-url.ts'
-import type { StoredTokens, TokenStorage } from './types.ts'
+import type { StoredTokens } from './types.ts'
+
+export type { ServerStorageOptions, ServerTokenStorage } from './shared/server-options.ts'
+
+const STORE = 'postgresStorage'
 
 /**
  * Options of {@link postgresStorage}: the database, the chain's name, the table and the lock's wait.
@@ -28,35 +38,20 @@ import type { StoredTokens, TokenStorage } from './types.ts'
  * @example
  * const storage = postgresStorage({ url: 'postgres://app@db.internal/ops', name: 'reporting', table: 'ops.aac_tokens' })
  */
-export interface PostgresStorageOptions {
+export interface PostgresStorageOptions extends ServerStorageOptions {
   /**
    * `postgres://[user[:password]@]host[:port]/database[?sslmode=require]` (or `postgresql://`). The password
    * never appears in a message or in `location`.
    */
   url: string
-  /**
-   * The chain's name, the row's key: programs sharing a pair use the same one. Default: the URL's fragment
-   * (`postgres://db.internal/ops#reporting`), else `defaultName`.
-   */
-  name?: string | undefined
-  /** The name when neither `name` nor the URL gives one (default `default`; `loadConfig` passes the config's). */
-  defaultName?: string | undefined
   /** The table (`name` or `schema.name`), created when missing. Default `aac_tokens`. */
   table?: string | undefined
-  /**
-   * How long `withLock` waits before a `LOCK_TIMEOUT` StorageError, in ms. Default `LOCK_TIMING.waitMs` (62 s):
-   * at least the refresh budget plus a margin, so that a waiter outlasts a holder that uses its whole budget.
-   * A holder that dies frees the lock at once (its connection ends), so there is no stale age to set.
-   */
-  lockTimeoutMs?: number | undefined
   /**
    * How long the lease in the chain's row outlives a holder that stopped renewing it, in ms: what keeps the lock
    * through a server restart (which ends the advisory lock's session) while its holder reconnects. Default
    * `LOCK_TIMING.staleMs` (60 s). A holder that dies frees the lock at once all the same; tests use less.
    */
   leaseMs?: number | undefined
-  /** How long to wait for a connection, in ms (default 10 s). */
-  connectTimeoutMs?: number | undefined
   /**
    * How long `saveRecovery` keeps trying to reach a server that went away (a restart) before it falls back to a
    * file in the temp folder, in ms (default `LOCK_MARGIN_MS`, 10 s).
@@ -64,26 +59,14 @@ export interface PostgresStorageOptions {
   reconnectMs?: number | undefined
 }
 
-/** A {@link TokenStorage} in PostgreSQL. */
-export interface PostgresTokenStorage extends TokenStorage {
+/** A {@link ServerTokenStorage} in PostgreSQL. */
+export interface PostgresTokenStorage extends ServerTokenStorage {
   /** `postgres://user@host:port/db › <table> › <name>`, without the URL's password. */
   readonly location: string
   /** The table, as given. */
   readonly table: string
   /** The chain's name: the row's key. */
   readonly name: string
-  /**
-   * Keeps a rotated pair that `write` could not store in the row's `recovered` list, or, when the server cannot
-   * be reached, in a file of the temp folder; returns where.
-   */
-  saveRecovery(tokens: StoredTokens): Promise<string>
-  /**
-   * Deletes the chain's row (the pair and any recovered copy); true if it held a pair. For moving the pair
-   * elsewhere once it is stored and verified there (`aac creds move --to file`). Take the lock around it.
-   */
-  remove(): Promise<boolean>
-  /** Closes the connections. Optional: an idle store holds none open. */
-  close(): Promise<void>
 }
 
 /**
@@ -114,17 +97,16 @@ export interface PostgresTokenStorage extends TokenStorage {
  * const client = createClient({ config, storage })
  */
 export function postgresStorage(options: PostgresStorageOptions): PostgresTokenStorage {
-  const url = parseServerUrl(options.url, { store: 'postgresStorage', schemes: ['postgres', 'postgresql'] })
-  const name = options.name ?? url.name ?? options.defaultName ?? 'default'
-  if (name === '') throw new StorageError('STORAGE_ERROR', 'postgresStorage({ name }) must not be empty.')
+  const url = parseServerUrl(options.url, { store: STORE, schemes: ['postgres', 'postgresql'] })
+  const name = chainName(STORE, options, url)
   const table = tableName(options.table ?? 'aac_tokens')
   const location = `${url.shown} › ${table.shown} › ${name}`
   const setup = setupHint(table, decodeURIComponent(new URL(url.url).username) || 'the store user')
   const keys = lockKeys(table, name)
-  const lockTimeoutMs = positive(options.lockTimeoutMs, LOCK_TIMING.waitMs, 'lockTimeoutMs')
-  const connectTimeoutMs = positive(options.connectTimeoutMs, 10_000, 'connectTimeoutMs')
-  const reconnectMs = positive(options.reconnectMs, LOCK_MARGIN_MS, 'reconnectMs')
-  const leaseMs = positive(options.leaseMs, LOCK_TIMING.staleMs, 'leaseMs')
+  const lockTimeoutMs = positiveMs(STORE, 'lockTimeoutMs', options.lockTimeoutMs, LOCK_TIMING.waitMs)
+  const connectTimeoutMs = positiveMs(STORE, 'connectTimeoutMs', options.connectTimeoutMs, 10_000)
+  const reconnectMs = positiveMs(STORE, 'reconnectMs', options.reconnectMs, LOCK_MARGIN_MS)
+  const leaseMs = positiveMs(STORE, 'leaseMs', options.leaseMs, LOCK_TIMING.staleMs)
   const client = pgClient(url, { connectTimeoutMs })
   const mutex = createMutex()
   const fail = (action: string, error: unknown) => postgresFailure(action, error, location, setup)
@@ -342,15 +324,4 @@ async function createTable(sql: PgSql, table: TableName): Promise<void> {
     const code = (error as { code?: unknown }).code
     if (code !== '23505' && code !== '42P07') throw error
   }
-}
-
-function positive(value: number | undefined, fallback: number, option: string): number {
-  if (value === undefined) return fallback
-  if (!(value > 0 && Number.isFinite(value))) {
-    throw new StorageError(
-      'STORAGE_ERROR',
-      `postgresStorage({ ${option} }) must be a number of ms > 0, got ${value}.`,
-    )
-  }
-  return value
 }

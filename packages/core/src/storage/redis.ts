@@ -16,8 +16,18 @@ import { runExclusive } from './shared/exclusive.ts'
 import { thisHolder } from './shared/holder.ts'
 import { IMPORT_PAIR_HINT, parseStoredPair } from './shared/new-pair.ts'
 import { isNewerPair, saveLocalRecovery } from './shared/recovery.ts'
+import {
+  chainName,
+  positiveMs,
+  type ServerStorageOptions,
+  type ServerTokenStorage,
+} from './shared/server-options.ts'
 import { parseServerUrl } from './shared/server-url.ts'
-import type { StoredTokens, TokenStorage } from './types.ts'
+import type { StoredTokens } from './types.ts'
+
+export type { ServerStorageOptions, ServerTokenStorage } from './shared/server-options.ts'
+
+const STORE = 'redisStorage'
 
 /**
  * Options of {@link redisStorage}: the server, the chain's name, and the lock's timing.
@@ -25,19 +35,12 @@ import type { StoredTokens, TokenStorage } from './types.ts'
  * @example
  * const storage = redisStorage({ url: 'redis://cache.internal:6379/0', name: 'reporting' })
  */
-export interface RedisStorageOptions {
+export interface RedisStorageOptions extends ServerStorageOptions {
   /**
    * `redis://[user[:password]@]host[:port][/db]`, or `rediss://` for TLS. The password never appears in a
    * message or in `location`.
    */
   url: string
-  /**
-   * The chain's name: programs sharing a pair use the same one; other names are other pairs. Default: the URL's
-   * fragment (`redis://cache:6379/0#reporting`), else `defaultName`.
-   */
-  name?: string | undefined
-  /** The name when neither `name` nor the URL gives one (default `default`; `loadConfig` passes the config's). */
-  defaultName?: string | undefined
   /** Prefix of the store's keys (default `aac:tokens:`): the pair is `<prefix><name>`, its lock `<prefix><name>:lock`. */
   keyPrefix?: string | undefined
   /**
@@ -48,41 +51,22 @@ export interface RedisStorageOptions {
    */
   leaseMs?: number | undefined
   /**
-   * How long `withLock` waits before a `LOCK_TIMEOUT` StorageError, in ms. Default `LOCK_TIMING.waitMs` (62 s):
-   * longer than the lease, so that a waiter is still there when the lease of a holder that died runs out.
-   */
-  lockTimeoutMs?: number | undefined
-  /** How long to wait for a connection, in ms (default 10 s). */
-  connectTimeoutMs?: number | undefined
-  /**
    * After a connection that worked is lost (a server restart), how long commands wait for a new one, in ms
    * (default `LOCK_MARGIN_MS`, 10 s).
    */
   reconnectMs?: number | undefined
 }
 
-/** A {@link TokenStorage} in Redis. */
-export interface RedisTokenStorage extends TokenStorage {
+/** A {@link ServerTokenStorage} in Redis. */
+export interface RedisTokenStorage extends ServerTokenStorage {
   /** `redis://host:port/db › <key>`, without the URL's password. */
   readonly location: string
   /** The key holding the pair (`aac:tokens:default`). */
   readonly key: string
   /** The lock's key (`aac:tokens:default:lock`). */
   readonly lockKey: string
-  /** The hash where pairs that could not be written are kept (`aac:tokens:default:recovered`). */
+  /** The hash where pairs that could not be written are kept, a field per pair (`aac:tokens:default:recovered`). */
   readonly recoveryKey: string
-  /**
-   * Keeps a rotated pair that `write` could not store in the recovery hash (a field per pair), or, when the
-   * server cannot be reached, in a file of the temp folder; returns where.
-   */
-  saveRecovery(tokens: StoredTokens): Promise<string>
-  /**
-   * Deletes the pair and any recovered copy; true if there was a pair. For moving the pair elsewhere once it is
-   * stored and verified there (`aac creds move --to file`). Take the lock around it.
-   */
-  remove(): Promise<boolean>
-  /** Closes the connection. Optional: an idle store does not keep a program from exiting. */
-  close(): Promise<void>
 }
 
 /**
@@ -120,18 +104,17 @@ return 1`
  * const client = createClient({ config, storage })
  */
 export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
-  const url = parseServerUrl(options.url, { store: 'redisStorage', schemes: ['redis', 'rediss'] })
-  const name = options.name ?? url.name ?? options.defaultName ?? 'default'
-  if (name === '') throw new StorageError('STORAGE_ERROR', 'redisStorage({ name }) must not be empty.')
+  const url = parseServerUrl(options.url, { store: STORE, schemes: ['redis', 'rediss'] })
+  const name = chainName(STORE, options, url)
   const key = `${options.keyPrefix ?? 'aac:tokens:'}${name}`
   const lockKey = `${key}:lock`
   const recoveryKey = `${key}:recovered`
   const location = `${url.shown} › ${key}`
-  const leaseMs = positive(options.leaseMs, LOCK_TIMING.staleMs, 'leaseMs')
-  const lockTimeoutMs = positive(options.lockTimeoutMs, LOCK_TIMING.waitMs, 'lockTimeoutMs')
+  const leaseMs = positiveMs(STORE, 'leaseMs', options.leaseMs, LOCK_TIMING.staleMs)
+  const lockTimeoutMs = positiveMs(STORE, 'lockTimeoutMs', options.lockTimeoutMs, LOCK_TIMING.waitMs)
   const connection = redisConnection(url, {
-    connectTimeoutMs: positive(options.connectTimeoutMs, 10_000, 'connectTimeoutMs'),
-    reconnectMs: positive(options.reconnectMs, LOCK_MARGIN_MS, 'reconnectMs'),
+    connectTimeoutMs: positiveMs(STORE, 'connectTimeoutMs', options.connectTimeoutMs, 10_000),
+    reconnectMs: positiveMs(STORE, 'reconnectMs', options.reconnectMs, LOCK_MARGIN_MS),
   })
   const mutex = createMutex()
   // The lock this store object holds, while inside withLock: writes are fenced by it, reads adopt recovered pairs.
@@ -270,15 +253,4 @@ export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
     },
     close: () => connection.close(),
   }
-}
-
-function positive(value: number | undefined, fallback: number, option: string): number {
-  if (value === undefined) return fallback
-  if (!(value > 0 && Number.isFinite(value))) {
-    throw new StorageError(
-      'STORAGE_ERROR',
-      `redisStorage({ ${option} }) must be a number of ms > 0, got ${value}.`,
-    )
-  }
-  return value
 }
