@@ -16,8 +16,7 @@ import {
   keychainLockName,
   keychainStorage,
 } from '../src/storage/keychain.ts'
-import { storageContract } from './storage-contract.ts'
-import { STORES } from './storage-stores.ts'
+import { contractOn } from './store-test-kit.ts'
 import { makeJwt } from './tokens.ts'
 
 const PLACEHOLDERS =
@@ -45,21 +44,13 @@ function restoreBus(): void {
   else process.env['DBUS_SESSION_BUS_ADDRESS'] = busBefore
 }
 
-const keychainCase = STORES.find((store) => store.name === 'keychainStorage')
-if (!keychainCase) throw new Error('keychainStorage is missing from the store list (storage-stores.ts)')
-storageContract(
-  { test: (name, fn) => it(name, fn) },
-  keychainCase.name,
-  () =>
-    keychainCase.make({
-      keychain: true,
-      async tempDir() {
-        const path = await mkdtemp(join(tmpdir(), 'aac-keychain-'))
-        return { path, remove: () => rm(path, { recursive: true, force: true }) }
-      },
-    }),
-  keychainCase.options,
-)
+contractOn('keychainStorage', () => ({
+  keychain: true,
+  async tempDir() {
+    const path = await mkdtemp(join(tmpdir(), 'aac-keychain-'))
+    return { path, remove: () => rm(path, { recursive: true, force: true }) }
+  },
+}))
 
 let made: KeychainTokenStorage[] = []
 afterEach(async () => {

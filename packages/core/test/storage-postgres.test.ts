@@ -1,27 +1,18 @@
-// The PostgreSQL store against a real server (test/servers/postgres.ts): the storage contract, the table as other
-// tools see it, the advisory lock (freed with its session), the fenced write, recovery, and every way the server
-// can fail.
-import { readFile, rm, stat } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fakeWorkspace, readPair, run } from '../../../test/helpers.ts'
 import {
   POSTGRES_LIMITED,
   POSTGRES_PASSWORD,
   type PostgresServer,
   startPostgresServer,
 } from '../../../test/servers/postgres.ts'
-import { createClient } from '../src/client.ts'
 import { StorageError } from '../src/errors.ts'
-import { loadConfig } from '../src/fs.ts'
 import {
   type PostgresStorageOptions,
   type PostgresTokenStorage,
   postgresStorage,
 } from '../src/storage/postgres.ts'
 import type { StoredTokens } from '../src/storage/types.ts'
-import { storageContract } from './storage-contract.ts'
-import { STORES } from './storage-stores.ts'
-import { makeJwt } from './tokens.ts'
+import { contractOn, serverStoreTests } from './store-test-kit.ts'
 
 let server: PostgresServer
 beforeAll(async () => {
@@ -29,39 +20,18 @@ beforeAll(async () => {
 })
 afterAll(() => server?.close())
 
-const postgresCase = STORES.find((store) => store.name === 'postgresStorage')
-if (!postgresCase) throw new Error('postgresStorage is missing from the store list (storage-stores.ts)')
-storageContract(
-  { test: (name, fn) => it(name, fn) },
-  postgresCase.name,
-  () => postgresCase.make({ servers: { postgres: server.url } }),
-  postgresCase.options,
-)
+contractOn('postgresStorage', () => ({ servers: { postgres: server.url } }))
 
-const made: PostgresTokenStorage[] = []
-/** A store on a chain of its own, closed after the file. */
-function store(options: Partial<PostgresStorageOptions> = {}): PostgresTokenStorage {
-  const storage = postgresStorage({ url: server.url, name: `t-${crypto.randomUUID()}`, ...options })
-  made.push(storage)
-  return storage
-}
-afterAll(async () => {
-  await Promise.all(made.map((storage) => storage.close()))
+const { store, track, pair, sharedCases, aacStoreCase } = serverStoreTests({
+  module: 'postgres',
+  url: () => server.url,
+  open: (options: PostgresStorageOptions) => postgresStorage(options),
+  location: (chain) => `postgres://postgres@127.0.0.1:${server.port}/postgres › aac_tokens › ${chain}`,
+  expectNoRecovered: async (storage: PostgresTokenStorage) => {
+    expect(await row(storage, 'recovered')).toBe('')
+  },
+  unreachable: () => postgresStorage({ url: 'postgres://u@127.0.0.1:1/db', name: 'gone', reconnectMs: 200 }),
 })
-
-const pairs = new Map<string, StoredTokens>()
-/** The pair named `label`, whose access token was issued `secondsAgo` ago (recovery compares pairs by `iat`). */
-function pair(label: string, secondsAgo = 0): StoredTokens {
-  let made = pairs.get(label)
-  if (!made) {
-    made = {
-      accessToken: makeJwt({ jti: label }, Date.now() - secondsAgo * 1000),
-      refreshToken: `refresh-${label}`,
-    }
-    pairs.set(label, made)
-  }
-  return made
-}
 
 /** The stored row, as psql sees it. */
 async function row(storage: PostgresTokenStorage, column = 'pair'): Promise<string> {
@@ -158,7 +128,7 @@ describe('postgresStorage', () => {
     const pid = Number(row?.pid)
     await holder.unsafe('select pg_advisory_lock($1::int4, $2::int4)', await lockKeysOf(storage))
     const waiter = postgresStorage({ url: server.url, name: storage.name, lockTimeoutMs: 10_000 })
-    made.push(waiter)
+    track(waiter)
     const waiting = waiter.withLock(async () => 'taken')
     await new Promise((resolve) => setTimeout(resolve, 300))
     const started = Date.now()
@@ -185,7 +155,7 @@ describe('postgresStorage', () => {
   it('a holder that lost its session cannot write: the pair stays, and its own goes to recovery', async () => {
     const a = store()
     const b = postgresStorage({ url: server.url, name: a.name })
-    made.push(b)
+    track(b)
     await a.write(pair('start', 10))
     const older = pair('older', 5)
     const refused = await a
@@ -212,7 +182,7 @@ describe('postgresStorage', () => {
   it('a server restart while a program holds the lock: the lock holds through it (its lease), its write lands', async () => {
     const a = store({ leaseMs: 5_000 })
     const b = postgresStorage({ url: server.url, name: a.name, lockTimeoutMs: 20_000 })
-    made.push(b)
+    track(b)
     await a.write(pair('restart-start', 10))
     const order: string[] = []
     let waiter: Promise<StoredTokens | undefined> | undefined
@@ -232,35 +202,6 @@ describe('postgresStorage', () => {
     expect(order).toEqual(['a done', 'b in'])
   })
 
-  it('remove deletes the pair and any recovered copy (what aac creds move does after copying it elsewhere)', async () => {
-    const storage = store()
-    await storage.write(pair('to-remove'))
-    await storage.saveRecovery(pair('old-copy', 30))
-    expect(await storage.withLock(() => storage.remove())).toBe(true)
-    expect(await storage.read()).toBeUndefined()
-    expect(await storage.withLock(() => storage.read())).toBeUndefined()
-    expect(await storage.remove()).toBe(false)
-  })
-
-  it('a recovered pair newer than the stored one is adopted by the next read under the lock', async () => {
-    const storage = store()
-    await storage.write(pair('stale', 60))
-    await storage.saveRecovery(pair('fresh'))
-    expect(await storage.read()).toEqual(pair('stale', 60))
-    expect(await storage.withLock(() => storage.read())).toEqual(pair('fresh'))
-    expect(await storage.read()).toEqual(pair('fresh'))
-    expect(await row(storage, 'recovered')).toBe('')
-  })
-
-  it('keeps a rotated pair in a temp file when the server cannot take it', async () => {
-    const storage = postgresStorage({ url: 'postgres://u@127.0.0.1:1/db', name: 'gone', reconnectMs: 200 })
-    const where = await storage.saveRecovery(pair('lost'))
-    expect(where).toMatch(/aac-postgres-gone\.recovered-.*\.json$/)
-    expect(JSON.parse(await readFile(where, 'utf8')).refresh_token).toBe('refresh-lost')
-    expect((await stat(where)).mode & 0o777).toBe(0o600)
-    await rm(where)
-  })
-
   it('a restarted server: a clear error, then the store works again', async () => {
     const storage = store()
     await storage.write(pair('before-restart'))
@@ -271,18 +212,7 @@ describe('postgresStorage', () => {
     expect(await storage.read()).toEqual(pair('before-restart'))
   })
 
-  it('an idle store keeps no program alive', async () => {
-    const script = `import { postgresStorage } from './packages/core/src/storage/postgres.ts'
-const s = postgresStorage({ url: ${JSON.stringify(server.url)}, name: 'idle' })
-await s.write({ accessToken: 'a', refreshToken: 'r' })
-await s.withLock(() => s.read())
-console.log('done')`
-    const result = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      timeoutMs: 10_000,
-    })
-    expect(result.stdout.trim()).toBe('done')
-    expect(result.code).toBe(0)
-  })
+  sharedCases()
 })
 
 /** The chain's advisory lock keys, as the store computes them. */
@@ -295,35 +225,4 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-describe('AAC_STORE=postgres://…', () => {
-  it("loadConfig opens the store: a client rotates the expired pair through it, on the config's chain", async () => {
-    const ws = await fakeWorkspace()
-    try {
-      const { access_token, refresh_token } = readPair(await ws.readCreds())
-      const { config } = await loadConfig({ dir: ws.dir, env: {} })
-      // The chain's default name: the API's host and the project's Client ID, as the keychain's.
-      const chain = `${new URL(config.apiUrl).host}/${config.projectId}`
-      const direct = store({ name: chain })
-      await direct.write({ accessToken: access_token, refreshToken: refresh_token })
-      const loaded = await loadConfig({ dir: ws.dir, env: { AAC_STORE: server.url } })
-      made.push(loaded.storage as PostgresTokenStorage)
-      expect(loaded.storage.location).toBe(
-        `postgres://postgres@127.0.0.1:${server.port}/postgres › aac_tokens › ${chain}`,
-      )
-      const client = createClient({ config: loaded.config, storage: loaded.storage })
-      expect(await client.get('/iam/v1/workspaces/current')).toBeTruthy()
-      expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
-      const saved = await direct.read()
-      expect(ws.cloud.isRefreshTokenValid(saved!.refreshToken)).toBe(true)
-      // creds.json was not used: it still holds the spent pair.
-      expect(readPair(await ws.readCreds()).refresh_token).toBe(refresh_token)
-      // `#name` picks another chain, here one that holds no pair yet.
-      const other = loadConfig({ dir: ws.dir, env: { AAC_STORE: `${server.url}#other` } })
-      await expect(other).rejects.toThrow(
-        `${`postgres://postgres@127.0.0.1:${server.port}/postgres › aac_tokens › other`} holds no token pair (AAC_STORE=`,
-      )
-    } finally {
-      await ws.close()
-    }
-  })
-})
+aacStoreCase()

@@ -7,10 +7,8 @@ import { createClient } from '../src/client.ts'
 import { StorageError } from '../src/errors.ts'
 import { loadConfig } from '../src/fs.ts'
 import { type RedisStorageOptions, type RedisTokenStorage, redisStorage } from '../src/storage/redis.ts'
-import type { StoredTokens, TokenStorage } from '../src/storage/types.ts'
-import { storageContract } from './storage-contract.ts'
-import { STORES } from './storage-stores.ts'
-import { makeJwt } from './tokens.ts'
+import type { TokenStorage } from '../src/storage/types.ts'
+import { contractOn, serverStoreTests } from './store-test-kit.ts'
 
 let server: RedisServer
 beforeAll(async () => {
@@ -18,39 +16,18 @@ beforeAll(async () => {
 })
 afterAll(() => server?.close())
 
-const redisCase = STORES.find((store) => store.name === 'redisStorage')
-if (!redisCase) throw new Error('redisStorage is missing from the store list (storage-stores.ts)')
-storageContract(
-  { test: (name, fn) => it(name, fn) },
-  redisCase.name,
-  () => redisCase.make({ servers: { redis: server.url } }),
-  redisCase.options,
-)
+contractOn('redisStorage', () => ({ servers: { redis: server.url } }))
 
-const made: RedisTokenStorage[] = []
-/** A store on a chain of its own, closed after the file. */
-function store(options: Partial<RedisStorageOptions> = {}): RedisTokenStorage {
-  const storage = redisStorage({ url: server.url, name: `t-${crypto.randomUUID()}`, ...options })
-  made.push(storage)
-  return storage
-}
-afterAll(async () => {
-  await Promise.all(made.map((storage) => storage.close()))
+const { store, track, pair, sharedCases, aacStoreCase } = serverStoreTests({
+  module: 'redis',
+  url: () => server.url,
+  open: (options: RedisStorageOptions) => redisStorage(options),
+  location: (chain) => `${server.url} › aac:tokens:${chain}`,
+  expectNoRecovered: async (storage: RedisTokenStorage) => {
+    expect(await rawCommand(['HLEN', storage.recoveryKey])).toBe(0)
+  },
+  unreachable: () => redisStorage({ url: 'redis://127.0.0.1:1', name: 'gone' }),
 })
-
-const pairs = new Map<string, StoredTokens>()
-/** The pair named `label`, whose access token was issued `secondsAgo` ago (recovery compares pairs by `iat`). */
-function pair(label: string, secondsAgo = 0): StoredTokens {
-  let made = pairs.get(label)
-  if (!made) {
-    made = {
-      accessToken: makeJwt({ jti: label }, Date.now() - secondsAgo * 1000),
-      refreshToken: `refresh-${label}`,
-    }
-    pairs.set(label, made)
-  }
-  return made
-}
 
 describe('redisStorage', () => {
   it('keeps the pair as the JSON creds.json holds, under <prefix><name>', async () => {
@@ -66,7 +43,7 @@ describe('redisStorage', () => {
     const storage = redisStorage({
       url: server.urlFor({ user: REDIS_USER.name, password: REDIS_USER.password, db: 2 }),
     })
-    made.push(storage)
+    track(storage)
     expect(storage.location).toBe(
       `redis://${REDIS_USER.name}@127.0.0.1:${server.port}/2 › aac:tokens:default`,
     )
@@ -154,7 +131,7 @@ describe('redisStorage', () => {
   it('a holder keeps the lock past its lease while it runs (renewed), and no one else gets in', async () => {
     const a = store({ leaseMs: 300 })
     const b = redisStorage({ url: server.url, name: a.key.slice('aac:tokens:'.length), lockTimeoutMs: 5_000 })
-    made.push(b)
+    track(b)
     const order: string[] = []
     await Promise.all([
       a.withLock(async () => {
@@ -172,7 +149,7 @@ describe('redisStorage', () => {
   it('a holder whose lease ran out cannot write: the newer pair stays, and its own goes to recovery', async () => {
     const a = store({ leaseMs: 200 })
     const b = redisStorage({ url: server.url, name: a.key.slice('aac:tokens:'.length) })
-    made.push(b)
+    track(b)
     const older = pair('older', 5)
     await a.write(pair('start', 10))
     const refused = await a
@@ -227,38 +204,6 @@ describe('redisStorage', () => {
     }
   })
 
-  it('remove deletes the pair and any recovered copy (what aac creds move does after copying it elsewhere)', async () => {
-    const storage = store()
-    await storage.write(pair('to-remove'))
-    await storage.saveRecovery(pair('old-copy', 30))
-    expect(await storage.withLock(() => storage.remove())).toBe(true)
-    expect(await storage.read()).toBeUndefined()
-    expect(await storage.withLock(() => storage.read())).toBeUndefined()
-    expect(await storage.remove()).toBe(false)
-  })
-
-  it('a recovered pair newer than the stored one is adopted by the next read under the lock', async () => {
-    const storage = store()
-    await storage.write(pair('stale', 60))
-    const fresh = pair('fresh')
-    await storage.saveRecovery(fresh)
-    // Outside the lock nothing is adopted.
-    expect(await storage.read()).toEqual(pair('stale', 60))
-    expect(await storage.withLock(() => storage.read())).toEqual(fresh)
-    expect(await storage.read()).toEqual(fresh)
-    expect(await rawCommand(['HLEN', storage.recoveryKey])).toBe(0)
-  })
-
-  it('keeps a rotated pair in a temp file when the server cannot take it', async () => {
-    const storage = redisStorage({ url: 'redis://127.0.0.1:1', name: 'gone' })
-    const where = await storage.saveRecovery(pair('lost'))
-    expect(where).toMatch(/aac-redis-gone\.recovered-.*\.json$/)
-    const { readFile, rm, stat } = await import('node:fs/promises')
-    expect(JSON.parse(await readFile(where, 'utf8')).refresh_token).toBe('refresh-lost')
-    expect((await stat(where)).mode & 0o777).toBe(0o600)
-    await rm(where)
-  })
-
   it('waits for a server that restarts, then carries on', async () => {
     const storage = store()
     await storage.write(pair('before'))
@@ -269,19 +214,7 @@ describe('redisStorage', () => {
     expect(await reading).toEqual(pair('before'))
   })
 
-  it('an idle store keeps no program alive', async () => {
-    const { run } = await import('../../../test/helpers.ts')
-    const script = `import { redisStorage } from './packages/core/src/storage/redis.ts'
-const s = redisStorage({ url: ${JSON.stringify(server.url)}, name: 'idle' })
-await s.write({ accessToken: 'a', refreshToken: 'r' })
-await s.withLock(() => s.read())
-console.log('done')`
-    const result = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      timeoutMs: 10_000,
-    })
-    expect(result.stdout.trim()).toBe('done')
-    expect(result.code).toBe(0)
-  })
+  sharedCases()
 })
 
 async function rawClient() {
@@ -310,33 +243,4 @@ async function rawCommand(args: string[]): Promise<unknown> {
   }
 }
 
-describe('AAC_STORE=redis://…', () => {
-  it("loadConfig opens the store: a client rotates the expired pair through it, on the config's chain", async () => {
-    const ws = await fakeWorkspace()
-    try {
-      const { access_token, refresh_token } = readPair(await ws.readCreds())
-      const { config } = await loadConfig({ dir: ws.dir, env: {} })
-      // The chain's default name: the API's host and the project's Client ID, as the keychain's.
-      const chain = `${new URL(config.apiUrl).host}/${config.projectId}`
-      const direct = store({ name: chain })
-      await direct.write({ accessToken: access_token, refreshToken: refresh_token })
-      const loaded = await loadConfig({ dir: ws.dir, env: { AAC_STORE: server.url } })
-      made.push(loaded.storage as RedisTokenStorage)
-      expect(loaded.storage.location).toBe(`${server.url} › aac:tokens:${chain}`)
-      const client = createClient({ config: loaded.config, storage: loaded.storage })
-      expect(await client.get('/iam/v1/workspaces/current')).toBeTruthy()
-      expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
-      const saved = await direct.read()
-      expect(ws.cloud.isRefreshTokenValid(saved!.refreshToken)).toBe(true)
-      // creds.json was not used: it still holds the spent pair.
-      expect(readPair(await ws.readCreds()).refresh_token).toBe(refresh_token)
-      // `#name` picks another chain, here one that holds no pair yet.
-      const other = loadConfig({ dir: ws.dir, env: { AAC_STORE: `${server.url}#other` } })
-      await expect(other).rejects.toThrow(
-        `${`${server.url} › aac:tokens:other`} holds no token pair (AAC_STORE=`,
-      )
-    } finally {
-      await ws.close()
-    }
-  })
-})
+aacStoreCase()
