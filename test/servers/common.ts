@@ -1,6 +1,6 @@
 // What the Redis and PostgreSQL test servers share: a free loopback port, finding a server binary (installed by
-// scripts/ensure-test-tools.sh), and running a command to completion.
-import { spawn } from 'node:child_process'
+// scripts/ensure-test-tools.sh), running a command to completion, and starting and stopping the server's process.
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 
 /** The variables that hand the servers' URLs to programs a test starts (Deno and Bun runners, workers). */
@@ -70,5 +70,58 @@ export async function waitFor(
     if (failed !== undefined) throw new Error(`${what} did not start: ${failed}`)
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** A server's process, started and stopped as often as a test needs (its data stays where its options say). */
+export interface ServerProcess {
+  /** Starts it and waits until `ready` says it serves; if it exits or never does, kills it and throws with its output. */
+  start(): Promise<void>
+  /** Stops it with its stop signal (the server's clean shutdown) and waits for it to exit. */
+  stop(): Promise<void>
+}
+
+/**
+ * @example
+ * const server = serverProcess({ command: 'redis-server', args, what: 'redis-server', ready, stopSignal: 'SIGTERM' })
+ * await server.start()
+ */
+export function serverProcess(options: {
+  command: string
+  args: readonly string[]
+  spawnOptions?: SpawnOptions
+  /** What the server is, for the error when it does not start: `redis-server on port 6390`. */
+  what: string
+  /** Resolves true once the server serves. */
+  ready: () => Promise<boolean>
+  stopSignal: NodeJS.Signals
+}): ServerProcess {
+  let child: ChildProcess | undefined
+  let exited: Promise<void> = Promise.resolve()
+  let log = ''
+  return {
+    async start() {
+      const started = spawn(options.command, options.args, {
+        ...options.spawnOptions,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      child = started
+      started.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
+      started.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
+      exited = new Promise((resolve) => started.once('exit', () => resolve()))
+      await waitFor(options.ready, options.what, () =>
+        started.exitCode === null ? undefined : `it exited ${started.exitCode}`,
+      ).catch((error) => {
+        started.kill('SIGKILL')
+        throw new Error(`${(error as Error).message}\n${log}`)
+      })
+    },
+    async stop() {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill(options.stopSignal)
+        await exited
+      }
+      child = undefined
+    },
   }
 }

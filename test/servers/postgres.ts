@@ -2,11 +2,10 @@
 // its cluster in a temp folder, for the PostgreSQL store's tests and benchmarks. PostgreSQL refuses to run as
 // root, so as root (CI, these machines) initdb and the server run as the `postgres` user the package creates
 // (else `nobody`), through spawn's uid/gid: no su, runuser or sudo needed.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, missingServer, runCommand, waitFor } from './common.ts'
+import { freePort, missingServer, runCommand, serverProcess } from './common.ts'
 
 /** The superuser's password (TCP logins need one: scram-sha-256). */
 export const POSTGRES_PASSWORD = 'postgres-test-secret'
@@ -43,10 +42,6 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const data = join(dir, 'data')
   const port = await freePort()
   const asOwner = { ...owner, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C' } }
-  let child: ChildProcess | undefined
-  let exited: Promise<void> = Promise.resolve()
-  let log = ''
-
   const psql = (sql: string) =>
     runCommand(
       join(bin, 'psql'),
@@ -70,34 +65,20 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       ],
       asOwner,
     )
-  const start = async () => {
-    const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1']
-    // Speed over durability (a test cluster): data survives a server stop, not a machine crash.
-    args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off')
-    // The benchmark's 64 waiters each hold a connection.
-    args.push('-c', 'max_connections=300')
-    const started = spawn(join(bin, 'postgres'), args, { ...asOwner, stdio: ['ignore', 'pipe', 'pipe'] })
-    child = started
-    started.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    started.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    exited = new Promise((resolve) => started.once('exit', () => resolve()))
-    await waitFor(
-      async () => (await psql('select 1')).trim() === '1',
-      `postgres on port ${port}`,
-      () => (started.exitCode === null ? undefined : `it exited ${started.exitCode}`),
-    ).catch((error) => {
-      started.kill('SIGKILL')
-      throw new Error(`${(error as Error).message}\n${log}`)
-    })
-  }
-  const stop = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      // SIGINT: fast shutdown, which ends the sessions and checkpoints, as an administrator's restart does.
-      child.kill('SIGINT')
-      await exited
-    }
-    child = undefined
-  }
+  const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1']
+  // Speed over durability (a test cluster): data survives a server stop, not a machine crash.
+  args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off')
+  // The benchmark's 64 waiters each hold a connection.
+  args.push('-c', 'max_connections=300')
+  const { start, stop } = serverProcess({
+    command: join(bin, 'postgres'),
+    args,
+    spawnOptions: asOwner,
+    what: `postgres on port ${port}`,
+    ready: async () => (await psql('select 1')).trim() === '1',
+    // SIGINT: fast shutdown, which ends the sessions and checkpoints, as an administrator's restart does.
+    stopSignal: 'SIGINT',
+  })
 
   try {
     if (owner.uid !== undefined) await chown(dir, owner.uid, owner.gid!)

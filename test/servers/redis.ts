@@ -1,12 +1,11 @@
 // A real redis-server (Debian's, installed by scripts/ensure-test-tools.sh) on a free loopback port, its data in
 // a temp folder, for the Redis store's tests and benchmarks. Persistence is on (an append-only file, synced at
 // every write) so that a stop and a start keep the data, as a production server's restart does.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, missingServer, runCommand, waitFor } from './common.ts'
+import { freePort, missingServer, runCommand, serverProcess } from './common.ts'
 
 /** A user with a password, besides the default one (which needs none): for authentication tests. */
 export const REDIS_USER = { name: 'aac-test', password: 'redis-test-secret' } as const
@@ -41,57 +40,38 @@ export async function startRedisServer(): Promise<RedisServer> {
   })
   const dir = await mkdtemp(join(tmpdir(), 'aac-redis-'))
   const port = await freePort()
-  let child: ChildProcess | undefined
-  let exited: Promise<void> = Promise.resolve()
-  let log = ''
-
-  const start = async () => {
-    const args = [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--daemonize',
-      'no',
-      '--loglevel',
-      'warning',
-      '--user',
-      REDIS_USER.name,
-      'on',
-      `>${REDIS_USER.password}`,
-      '~*',
-      '&*',
-      '+@all',
-    ]
-    const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    child = started
-    started.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    started.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    exited = new Promise((resolve) => started.once('exit', () => resolve()))
-    await waitFor(
-      async () => (await ping(port)) === '+PONG',
-      `redis-server on port ${port}`,
-      () => (started.exitCode === null ? undefined : `it exited ${started.exitCode}`),
-    ).catch((error) => {
-      started.kill('SIGKILL')
-      throw new Error(`${(error as Error).message}\n${log}`)
-    })
-  }
-  const stop = async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      await exited
-    }
-    child = undefined
-  }
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
+    '--user',
+    REDIS_USER.name,
+    'on',
+    `>${REDIS_USER.password}`,
+    '~*',
+    '&*',
+    '+@all',
+  ]
+  const { start, stop } = serverProcess({
+    command: 'redis-server',
+    args,
+    what: `redis-server on port ${port}`,
+    ready: async () => (await ping(port)) === '+PONG',
+    stopSignal: 'SIGTERM',
+  })
 
   await start().catch(async (error) => {
     await rm(dir, { recursive: true, force: true })
