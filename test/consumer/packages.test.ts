@@ -151,11 +151,12 @@ describe('the tarballs', () => {
         .stdout.trim()
         .split('\n')
       const files = list.map((f) => f.replace(/^package\//, ''))
-      // The CLI ships a bundle (dist/*.cjs, the licences of what it bundles), not a library: no declarations.
+      // The CLI ships a bundle (dist/*.cjs, the source map AAC_DEBUG=1 uses, the licences of what it bundles),
+      // not a library: no declarations.
       for (const file of files)
         expect(file).toMatch(
           name === 'cli'
-            ? /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|bin\/aac-packed\.cjs|dist\/[\w-]+\.cjs|dist\/THIRD-PARTY-NOTICES\.txt)$/
+            ? /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|bin\/aac-packed\.cjs|dist\/[\w-]+\.cjs|dist\/main\.cjs\.map|dist\/THIRD-PARTY-NOTICES\.txt)$/
             : /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|bin\/[\w-]+\.js|dist\/.+\.(js|d\.ts))$/,
         )
       expect(files).toContain('LICENSE')

@@ -92,6 +92,7 @@ describe('the installed aac', () => {
     expect((await readdir(join(dir, 'dist'))).sort()).toEqual([
       'THIRD-PARTY-NOTICES.txt',
       'main.cjs',
+      'main.cjs.map',
       'proxy-agent.cjs',
     ])
     const { aac } = await user()
@@ -137,6 +138,11 @@ describe('the installed aac', () => {
     expect(result.stderr).toContain(`${cwd} and every folder above it`)
     expect(result.stderr).toContain(`the per-user folder ${configDir}`)
     expect(result.stderr).toContain('Run `aac init`')
+    // AAC_DEBUG=1: the stack trace gives the source file and line of each frame (the bundle's names are short).
+    const debug = await aac(['token'], { AAC_DEBUG: '1' })
+    expect(debug.code).toBe(3)
+    expect(debug.stderr).toMatch(/core[\\/]src[\\/]config-dir\.ts:\d+:\d+/)
+    expect(debug.stderr).toMatch(/cli[\\/]src[\\/]commands[\\/]token\.ts:\d+:\d+/)
   })
 
   it('HTTP_PROXY: the proxy agent, a file of its own in the tarball, loads and is used', async () => {

@@ -59,7 +59,19 @@ function requireCached(dir) {
   return mod.exports
 }
 
+/** AAC_DEBUG read as the CLI reads it (`0`, `false`, `no`, `off` and empty are off). */
+function debugRequested() {
+  const value = process.env.AAC_DEBUG?.trim().toLowerCase()
+  return value !== undefined && !['', '0', 'false', 'no', 'off'].includes(value)
+}
+
 function load() {
+  if (debugRequested()) {
+    // Stack traces give the file and line in src/ of each frame (the bundle's own names are short): Node maps
+    // them through dist/main.cjs.map for the files it loads itself, so this run skips the code cache.
+    process.setSourceMapsEnabled(true)
+    return require(bundle)
+  }
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return require(bundle)
   let dir
   try {

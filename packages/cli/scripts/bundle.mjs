@@ -122,7 +122,9 @@ const COMMON = {
  * Node 20: no ES module loader to start, and built-ins without ESM facades, which saves a third of the start-up),
  * replacing whatever was there, and writes the bundled packages' licences beside them. Each command's code runs
  * only when that command does (esbuild defers the modules behind a dynamic import). Resolves to the inputs of
- * both: every file the bundle was made from (bin/aac.js keys its cache on them).
+ * both: every file the bundle was made from (bin/aac.js keys its cache on them). `options.sourcemap`: esbuild's
+ * `sourcemap` (default: `linked` for main.cjs, a .map beside it, which Node reads only once source maps are
+ * enabled, as both bins do for AAC_DEBUG=1; none for the proxy agent).
  *
  * @example
  * const inputs = await bundle('/tmp/aac-build', { sourcemap: 'linked' })
@@ -130,7 +132,7 @@ const COMMON = {
 export async function bundle(outdir = join(CLI_ROOT, 'dist'), options = {}) {
   const { build } = await import('esbuild')
   await rm(outdir, { recursive: true, force: true })
-  const sourcemap = options.sourcemap ?? false
+  const sourcemap = options.sourcemap ?? 'linked'
   const [main, agent] = await Promise.all([
     build({
       ...COMMON,
@@ -138,13 +140,20 @@ export async function bundle(outdir = join(CLI_ROOT, 'dist'), options = {}) {
       outfile: join(outdir, 'main.cjs'),
       external: await externals(),
       plugins: [lazyBuiltins, globalProcess, separateProxyAgent],
+      // Short local names: a third less source for V8 to read and check against its code cache, 1.5 ms of each
+      // run. Property names stay, and every error class of ours names itself, so messages are unchanged; stack
+      // traces (AAC_DEBUG=1) go through the source map, which gives the file and line in src/ of each frame.
+      minifyIdentifiers: true,
       sourcemap,
+      sourcesContent: false,
     }),
     build({
       ...COMMON,
       entryPoints: ['src/proxy/agent.ts'],
       outfile: join(outdir, PROXY_AGENT),
-      sourcemap,
+      // Not minified: its stack traces read as they are.
+      sourcemap: options.sourcemap ?? false,
+      sourcesContent: false,
     }),
   ])
   const inputs = [...Object.keys(main.metafile.inputs), ...Object.keys(agent.metafile.inputs)]
