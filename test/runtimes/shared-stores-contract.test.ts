@@ -1,14 +1,12 @@
 // The storage contract on the Redis and PostgreSQL stores under deno test and bun test, against real servers
 // started here (test/servers/). Node runs the same cases in packages/core/test/storage-{redis,postgres}.test.ts.
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { STORES } from '../../packages/core/test/storage-stores.ts'
 import { runtimeBinary } from '../../scripts/runtimes.ts'
 import { ROOT, run } from '../helpers.ts'
 import { SERVER_ENV } from '../servers/common.ts'
-import { type DenoSetup, denoSetup } from '../servers/deno.ts'
-import { type PostgresServer, startPostgresServer } from '../servers/postgres.ts'
-import { type RedisServer, startRedisServer } from '../servers/redis.ts'
+import { useSharedStoreServers } from '../servers/shared-stores.ts'
 
 const ENTRY = join(ROOT, 'test/servers/store-contract-entry.ts')
 /** The names the entry registers (the contract's cases on each server store), so a runner that ran fewer fails. */
@@ -16,17 +14,13 @@ const STORE_NAMES = STORES.filter((store) => store.needs === 'redis' || store.ne
   (store) => store.name,
 )
 
-let redis: RedisServer
-let postgres: PostgresServer
-let deno: DenoSetup
-beforeAll(async () => {
-  ;[redis, postgres, deno] = await Promise.all([startRedisServer(), startPostgresServer(), denoSetup()])
-})
-afterAll(async () => {
-  await Promise.all([redis?.close(), postgres?.close(), deno?.remove()])
-})
+const servers = useSharedStoreServers()
 
-const env = () => ({ [SERVER_ENV.redis]: redis.url, [SERVER_ENV.postgres]: postgres.url, NO_COLOR: '1' })
+const env = () => ({
+  [SERVER_ENV.redis]: servers.redis.url,
+  [SERVER_ENV.postgres]: servers.postgres.url,
+  NO_COLOR: '1',
+})
 
 describe('the storage contract on the Redis and PostgreSQL stores', () => {
   it('passes under deno test, with only the permissions it needs', async () => {
@@ -34,7 +28,7 @@ describe('the storage contract on the Redis and PostgreSQL stores', () => {
       runtimeBinary(ROOT, 'deno'),
       [
         'test',
-        ...deno.flags,
+        ...servers.deno.flags,
         `--allow-env=${SERVER_ENV.redis},${SERVER_ENV.postgres},REDIS_DEBUG_MAINTENANCE,PGAPPNAME`,
         '--allow-net=127.0.0.1',
         // The repo's sources and node_modules (the clients).
@@ -42,7 +36,7 @@ describe('the storage contract on the Redis and PostgreSQL stores', () => {
         '--allow-sys=hostname',
         ENTRY,
       ],
-      { cwd: deno.cwd, env: env(), timeoutMs: 120_000 },
+      { cwd: servers.deno.cwd, env: env(), timeoutMs: 120_000 },
     )
     const output = result.stdout + result.stderr
     expect(result.code, output).toBe(0)

@@ -3,27 +3,29 @@
 // lease, and the server stopped and restarted mid-rotation. The fake cloud holds token answers (late-after-rotate)
 // so that a refresh is in flight when the fault strikes.
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { postgresStorage } from '../../packages/core/src/storage/postgres.ts'
 import { redisStorage } from '../../packages/core/src/storage/redis.ts'
 import type { StoredTokens } from '../../packages/core/src/storage/types.ts'
 import { type RuntimeName, runtimeBinary } from '../../scripts/runtimes.ts'
-import { fakeWorkspace, ROOT, readPair, run, start, type Workspace, waitUntil } from '../helpers.ts'
-import { type DenoSetup, denoSetup } from '../servers/deno.ts'
-import { type PostgresServer, startPostgresServer } from '../servers/postgres.ts'
-import { REDIS_USER, type RedisServer, startRedisServer } from '../servers/redis.ts'
+import {
+  fakeWorkspace,
+  ROOT,
+  type RunResult,
+  readPair,
+  run,
+  type Started,
+  start,
+  type Workspace,
+  waitUntil,
+} from '../helpers.ts'
+import { POSTGRES_PASSWORD } from '../servers/postgres.ts'
+import { REDIS_USER } from '../servers/redis.ts'
+import { useSharedStoreServers } from '../servers/shared-stores.ts'
 
 const ROTATE = join(ROOT, 'test/servers/rotate.ts')
 
-let redis: RedisServer
-let postgres: PostgresServer
-let deno: DenoSetup
-beforeAll(async () => {
-  ;[redis, postgres, deno] = await Promise.all([startRedisServer(), startPostgresServer(), denoSetup()])
-})
-afterAll(async () => {
-  await Promise.all([redis?.close(), postgres?.close(), deno?.remove()])
-})
+const servers = useSharedStoreServers()
 
 type Kind = 'redis' | 'postgres'
 interface Rotation {
@@ -51,8 +53,8 @@ function rotate(
   ]
   return {
     command: runtimeBinary(ROOT, 'deno'),
-    args: ['run', ...deno.flags, ...permissions, ...args],
-    cwd: deno.cwd,
+    args: ['run', ...servers.deno.flags, ...permissions, ...args],
+    cwd: servers.deno.cwd,
   }
 }
 
@@ -93,23 +95,61 @@ async function stored(r: Rotation): Promise<StoredTokens | undefined> {
 
 /** One Redis command, its answer as redis-cli prints it. */
 function redisCommand(args: string[]): Promise<string> {
-  return redis.cli(args)
+  return servers.redis.cli(args)
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const printedWorkspace = (stdout: string) => stdout.includes('"id": 31429')
+
+/**
+ * Seeds the chain with the workspace's expired pair, holds the fake cloud's token answers for `lateMs`, and starts
+ * a holder under Node; resolves once its refresh is sent.
+ */
+async function holderMidRefresh(ws: Workspace, r: Rotation, lateMs: number): Promise<Started> {
+  await seed(ws, r)
+  ws.cloud.inject({ kind: 'late-after-rotate', ms: lateMs })
+  const holder = startRotate('node', ws, r)
+  await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+  return holder
+}
+
+/**
+ * After the holder `pid` was killed mid-refresh: `next`, the program that took the lock after it, sent the
+ * recorded refresh once, said it was interrupted and recorded it as spent; a program after that, under `third`,
+ * sends nothing and says why.
+ */
+async function expectInterruptedFound(
+  ws: Workspace,
+  r: Rotation,
+  pid: number,
+  next: RunResult,
+  third: RuntimeName,
+): Promise<void> {
+  expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 2, refreshes: 1 })
+  expect(next.stderr).toMatch(
+    new RegExp(`A refresh of this pair sent by rotate\\.ts \\(pid ${pid}[^)]*\\) at .* was interrupted`),
+  )
+  expect((await stored(r))?.meta?.refresh).toMatchObject({ state: 'spent', pid })
+  const after = await runRotate(third, ws, r)
+  expect(after.code).not.toBe(0)
+  expect(after.stderr).toContain(`pid ${pid}`)
+  expect(ws.cloud.stats().tokenRequests).toBe(2)
+}
 
 describe('kill -9 of the lock holder mid-refresh', () => {
   it('Redis: the lock frees when its lease runs out; the next holder finds the interrupted refresh', {
     timeout: 60_000,
   }, async () => {
     const ws = await fakeWorkspace({ expired: true })
-    const r: Rotation = { kind: 'redis', url: redis.url, chain: 'kill', leaseMs: 2_000, reconnectMs: 2_000 }
+    const r: Rotation = {
+      kind: 'redis',
+      url: servers.redis.url,
+      chain: 'kill',
+      leaseMs: 2_000,
+      reconnectMs: 2_000,
+    }
     try {
-      await seed(ws, r)
-      ws.cloud.inject({ kind: 'late-after-rotate', ms: 30_000 })
-      const holder = startRotate('node', ws, r)
-      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+      const holder = await holderMidRefresh(ws, r, 30_000)
       const lock = JSON.parse(await redisCommand(['GET', 'aac:tokens:kill:lock']))
       expect(lock).toMatchObject({ program: 'rotate.ts', pid: holder.pid })
       process.kill(holder.pid, 'SIGKILL')
@@ -120,20 +160,10 @@ describe('kill -9 of the lock holder mid-refresh', () => {
       const began = Date.now()
       const next = await runRotate('bun', ws, r)
       expect(next.code, next.stderr).not.toBe(0)
-      // It could not take the lock before the lease ran out, then sent the recorded refresh once.
+      // It could not take the lock before the lease ran out, then sent the recorded refresh once; recorded as
+      // spent, the program after that sends nothing and says why.
       expect(Date.now() - began).toBeGreaterThanOrEqual(left - 100)
-      expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 2, refreshes: 1 })
-      expect(next.stderr).toMatch(
-        new RegExp(
-          `A refresh of this pair sent by rotate\\.ts \\(pid ${holder.pid}[^)]*\\) at .* was interrupted`,
-        ),
-      )
-      expect((await stored(r))?.meta?.refresh).toMatchObject({ state: 'spent', pid: holder.pid })
-      // Recorded as spent: the program after that sends nothing and says why.
-      const third = await runRotate('deno', ws, r)
-      expect(third.code).not.toBe(0)
-      expect(third.stderr).toContain(`pid ${holder.pid}`)
-      expect(ws.cloud.stats().tokenRequests).toBe(2)
+      await expectInterruptedFound(ws, r, holder.pid, next, 'deno')
     } finally {
       await ws.close()
     }
@@ -145,17 +175,14 @@ describe('kill -9 of the lock holder mid-refresh', () => {
     const ws = await fakeWorkspace({ expired: true })
     const r: Rotation = {
       kind: 'postgres',
-      url: postgres.url,
+      url: servers.postgres.url,
       chain: 'kill',
       leaseMs: 60_000,
       reconnectMs: 2_000,
     }
     try {
-      await seed(ws, r)
-      ws.cloud.inject({ kind: 'late-after-rotate', ms: 30_000 })
-      const holder = startRotate('node', ws, r)
-      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
-      const heldBy = await postgres.psql(
+      const holder = await holderMidRefresh(ws, r, 30_000)
+      const heldBy = await servers.postgres.psql(
         `select a.application_name from pg_locks l join pg_stat_activity a using (pid) where l.locktype = 'advisory' and l.granted`,
       )
       expect(heldBy).toContain(`aac rotate.ts pid ${holder.pid}`)
@@ -164,7 +191,7 @@ describe('kill -9 of the lock holder mid-refresh', () => {
       // Freed with the connection, although its lease (60 s) has long to run: its holder is provably gone.
       const started = Date.now()
       for (;;) {
-        const held = await postgres.psql(
+        const held = await servers.postgres.psql(
           `select count(*) from pg_locks where locktype = 'advisory' and granted`,
         )
         if (held.trim() === '0') break
@@ -175,17 +202,7 @@ describe('kill -9 of the lock holder mid-refresh', () => {
       const next = await runRotate('deno', ws, r)
       expect(next.code, next.stderr).not.toBe(0)
       expect(Date.now() - began).toBeLessThan(10_000)
-      expect(ws.cloud.stats()).toMatchObject({ tokenRequests: 2, refreshes: 1 })
-      expect(next.stderr).toMatch(
-        new RegExp(
-          `A refresh of this pair sent by rotate\\.ts \\(pid ${holder.pid}[^)]*\\) at .* was interrupted`,
-        ),
-      )
-      expect((await stored(r))?.meta?.refresh).toMatchObject({ state: 'spent', pid: holder.pid })
-      const third = await runRotate('bun', ws, r)
-      expect(third.code).not.toBe(0)
-      expect(third.stderr).toContain(`pid ${holder.pid}`)
-      expect(ws.cloud.stats().tokenRequests).toBe(2)
+      await expectInterruptedFound(ws, r, holder.pid, next, 'bun')
     } finally {
       await ws.close()
     }
@@ -197,15 +214,18 @@ describe('the Redis lock holder paused (SIGSTOP) past its lease', () => {
     timeout: 60_000,
   }, async () => {
     const ws = await fakeWorkspace({ expired: true })
-    const r: Rotation = { kind: 'redis', url: redis.url, chain: 'paused', leaseMs: 1_500, reconnectMs: 2_000 }
+    const r: Rotation = {
+      kind: 'redis',
+      url: servers.redis.url,
+      chain: 'paused',
+      leaseMs: 1_500,
+      reconnectMs: 2_000,
+    }
     try {
-      await seed(ws, r)
-      ws.cloud.inject({ kind: 'late-after-rotate', ms: 4_000 })
-      const holder = startRotate('node', ws, r)
-      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+      const holder = await holderMidRefresh(ws, r, 4_000)
       process.kill(holder.pid, 'SIGSTOP')
       try {
-        const storage = redisStorage({ url: redis.url, name: r.chain })
+        const storage = redisStorage({ url: servers.redis.url, name: r.chain })
         // Its lease runs out while it cannot renew it; then another program takes the lock and stores a newer
         // pair (a new one from the web UI, as `aac creds import` would).
         const lockGone = Date.now()
@@ -223,7 +243,9 @@ describe('the Redis lock holder paused (SIGSTOP) past its lease', () => {
         expect(result.stderr).toContain(
           `The tokens were rotated, but ${storage.location} could not be written`,
         )
-        expect(result.stderr).toContain(`The new pair is kept in ${redis.url} › ${storage.recoveryKey} › `)
+        expect(result.stderr).toContain(
+          `The new pair is kept in ${servers.redis.url} › ${storage.recoveryKey} › `,
+        )
         expect(await stored(r)).toEqual(newer)
         const kept = (await redisCommand(['HVALS', storage.recoveryKey])).split('\n')
         expect(kept).toHaveLength(1)
@@ -243,86 +265,66 @@ describe('the Redis lock holder paused (SIGSTOP) past its lease', () => {
   })
 })
 
-describe('the server stopped and restarted mid-rotation', () => {
-  it('Redis: a program started meanwhile fails clearly; the rotation completes; the next run works', {
-    timeout: 60_000,
-  }, async () => {
-    const ws = await fakeWorkspace({ expired: true })
-    const r: Rotation = {
-      kind: 'redis',
-      url: redis.url,
-      chain: 'restart',
-      leaseMs: 60_000,
-      reconnectMs: 10_000,
-    }
-    try {
-      await seed(ws, r)
-      ws.cloud.inject({ kind: 'late-after-rotate', ms: 1_000 })
-      const holder = startRotate('node', ws, r)
-      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
-      await redis.stop()
-      const url = redis.urlFor({ user: REDIS_USER.name, password: REDIS_USER.password })
-      const meanwhile = await runRotate('bun', ws, { ...r, url })
-      expect(meanwhile.code).not.toBe(0)
-      expect(meanwhile.stderr).toContain(
-        `redis://${REDIS_USER.name}@127.0.0.1:${redis.port} › aac:tokens:restart`,
-      )
-      expect(meanwhile.stderr).toContain('nothing accepts connections at that address (ECONNREFUSED)')
-      expect(meanwhile.stderr).not.toContain(REDIS_USER.password)
-      await delay(1_500)
-      await redis.start()
-      // The holder's answer came while the server was down; its write waited for it, under its lock (kept on
-      // disk with the data, lease and all).
-      const result = await holder.done
-      expect(result.code, result.stderr).toBe(0)
-      expect(printedWorkspace(result.stdout)).toBe(true)
-      const after = await stored(r)
-      expect(ws.cloud.isRefreshTokenValid(after!.refreshToken)).toBe(true)
-      const next = await runRotate('deno', ws, r)
-      expect(next.code, next.stderr).toBe(0)
-      expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
-    } finally {
-      await ws.close()
-    }
-  })
+/** Each server, stopped and started again while a holder's refresh is in flight. */
+const RESTARTS = [
+  {
+    // The holder's answer comes while the server is down; its write waits for it, under its lock (kept on disk
+    // with the data, lease and all).
+    name: 'Redis',
+    kind: 'redis' as const,
+    server: () => servers.redis,
+    leaseMs: 60_000,
+    // The program started meanwhile logs in with a password, which its error must not show.
+    meanwhileUrl: () => servers.redis.urlFor({ user: REDIS_USER.name, password: REDIS_USER.password }),
+    secret: REDIS_USER.password,
+    shown: () => `redis://${REDIS_USER.name}@127.0.0.1:${servers.redis.port} › aac:tokens:restart`,
+  },
+  {
+    // The restart ends the lock's session; the lease in the row keeps the lock, and fences the late write.
+    name: 'PostgreSQL',
+    kind: 'postgres' as const,
+    server: () => servers.postgres,
+    leaseMs: 5_000,
+    meanwhileUrl: () => servers.postgres.url,
+    secret: POSTGRES_PASSWORD,
+    shown: () => `postgres://postgres@127.0.0.1:${servers.postgres.port}/postgres › aac_tokens › restart`,
+  },
+]
 
-  it('PostgreSQL: a program started meanwhile fails clearly; the rotation completes; the next run works', {
-    timeout: 60_000,
-  }, async () => {
-    const ws = await fakeWorkspace({ expired: true })
-    const r: Rotation = {
-      kind: 'postgres',
-      url: postgres.url,
-      chain: 'restart',
-      leaseMs: 5_000,
-      reconnectMs: 10_000,
-    }
-    try {
-      await seed(ws, r)
-      ws.cloud.inject({ kind: 'late-after-rotate', ms: 1_000 })
-      const holder = startRotate('node', ws, r)
-      await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
-      await postgres.stop()
-      const meanwhile = await runRotate('bun', ws, r)
-      expect(meanwhile.code).not.toBe(0)
-      expect(meanwhile.stderr).toContain(
-        `postgres://postgres@127.0.0.1:${postgres.port}/postgres › aac_tokens › restart`,
-      )
-      expect(meanwhile.stderr).toContain('nothing accepts connections at that address (ECONNREFUSED)')
-      expect(meanwhile.stderr).not.toContain('postgres-test-secret')
-      await delay(1_500)
-      await postgres.start()
-      // The restart ended the lock's session; the lease in the row kept the lock, and fenced the late write.
-      const result = await holder.done
-      expect(result.code, result.stderr).toBe(0)
-      expect(printedWorkspace(result.stdout)).toBe(true)
-      const after = await stored(r)
-      expect(ws.cloud.isRefreshTokenValid(after!.refreshToken)).toBe(true)
-      const next = await runRotate('deno', ws, r)
-      expect(next.code, next.stderr).toBe(0)
-      expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
-    } finally {
-      await ws.close()
-    }
-  })
+describe('the server stopped and restarted mid-rotation', () => {
+  for (const restart of RESTARTS) {
+    it(`${restart.name}: a program started meanwhile fails clearly; the rotation completes; the next run works`, {
+      timeout: 60_000,
+    }, async () => {
+      const ws = await fakeWorkspace({ expired: true })
+      const r: Rotation = {
+        kind: restart.kind,
+        url: restart.server().url,
+        chain: 'restart',
+        leaseMs: restart.leaseMs,
+        reconnectMs: 10_000,
+      }
+      try {
+        const holder = await holderMidRefresh(ws, r, 1_000)
+        await restart.server().stop()
+        const meanwhile = await runRotate('bun', ws, { ...r, url: restart.meanwhileUrl() })
+        expect(meanwhile.code).not.toBe(0)
+        expect(meanwhile.stderr).toContain(restart.shown())
+        expect(meanwhile.stderr).toContain('nothing accepts connections at that address (ECONNREFUSED)')
+        expect(meanwhile.stderr).not.toContain(restart.secret)
+        await delay(1_500)
+        await restart.server().start()
+        const result = await holder.done
+        expect(result.code, result.stderr).toBe(0)
+        expect(printedWorkspace(result.stdout)).toBe(true)
+        const after = await stored(r)
+        expect(ws.cloud.isRefreshTokenValid(after!.refreshToken)).toBe(true)
+        const next = await runRotate('deno', ws, r)
+        expect(next.code, next.stderr).toBe(0)
+        expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
+      } finally {
+        await ws.close()
+      }
+    })
+  }
 })

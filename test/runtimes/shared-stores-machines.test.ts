@@ -3,30 +3,20 @@
 // token has expired. The fake cloud (which revokes a token family on reuse) must see 24 of 24 succeed with one
 // refresh between them.
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { postgresStorage } from '../../packages/core/src/storage/postgres.ts'
 import { redisStorage } from '../../packages/core/src/storage/redis.ts'
 import type { TokenStorage } from '../../packages/core/src/storage/types.ts'
 import { type RuntimeName, runtimeBinary } from '../../scripts/runtimes.ts'
 import { fakeWorkspace, ROOT, readPair, type Workspace } from '../helpers.ts'
-import { type DenoSetup, denoSetup } from '../servers/deno.ts'
 import { type MachineRun, runMachines } from '../servers/machines.ts'
-import { type PostgresServer, startPostgresServer } from '../servers/postgres.ts'
-import { type RedisServer, startRedisServer } from '../servers/redis.ts'
+import { useSharedStoreServers } from '../servers/shared-stores.ts'
 
 const MACHINES = ['machine-a', 'machine-b', 'machine-c'] as const
 /** 8 programs per machine; over the three machines, 8 of each runtime. */
 const PER_MACHINE = 8
 
-let redis: RedisServer
-let postgres: PostgresServer
-let deno: DenoSetup
-beforeAll(async () => {
-  ;[redis, postgres, deno] = await Promise.all([startRedisServer(), startPostgresServer(), denoSetup()])
-})
-afterAll(async () => {
-  await Promise.all([redis?.close(), postgres?.close(), deno?.remove()])
-})
+const servers = useSharedStoreServers()
 
 /** The example of `runtime`, on the config folder `dir`, with the pair in the store `AAC_STORE` names. */
 function example(runtime: RuntimeName, dir: string, store: string, label: string): MachineRun {
@@ -47,14 +37,14 @@ function example(runtime: RuntimeName, dir: string, store: string, label: string
   // The clients come from node_modules (test/servers/deno.ts); the store's permissions besides the example's.
   const args = [
     'run',
-    ...deno.flags,
+    ...servers.deno.flags,
     `--allow-read=${dir}`,
     '--allow-env=AAC_CONFIG_DIR,AAC_DEBUG,AAC_STORE,REDIS_DEBUG_MAINTENANCE,PGAPPNAME',
     '--allow-net=127.0.0.1',
     '--allow-sys=hostname',
     join(ROOT, 'examples/deno/get_workspace.ts'),
   ]
-  return { label, command: runtimeBinary(ROOT, 'deno'), args, cwd: deno.cwd, env }
+  return { label, command: runtimeBinary(ROOT, 'deno'), args, cwd: servers.deno.cwd, env }
 }
 
 /** Puts the workspace's expired pair in `storage`, as `aac creds move` would. */
@@ -97,41 +87,39 @@ async function manyMachines(ws: Workspace, store: string): Promise<void> {
   })
 }
 
-describe('many machines on one token chain', () => {
-  it('Redis: 3 machines × 8 programs (Node, Deno, Bun) on an expired chain: 24 of 24, one refresh', {
-    timeout: 180_000,
-  }, async () => {
-    const ws = await fakeWorkspace({ expired: true })
-    try {
-      const storage = redisStorage({ url: redis.url, name: 'machines' })
-      const spent = await seed(ws, storage)
-      await manyMachines(ws, `${redis.url}#machines`)
-      const saved = await storage.read()
-      await storage.close()
-      expect(saved?.refreshToken).not.toBe(spent)
-      expect(ws.cloud.isRefreshTokenValid(saved!.refreshToken)).toBe(true)
-      // creds.json was left alone: every program used the store.
-      expect(readPair(await ws.readCreds()).refresh_token).toBe(spent)
-    } finally {
-      await ws.close()
-    }
-  })
+/** The two stores, each on the chain `machines` of its server; `url` is what AAC_STORE gives before `#machines`. */
+const STORES = [
+  {
+    name: 'Redis',
+    url: () => servers.redis.url,
+    open: () => redisStorage({ url: servers.redis.url, name: 'machines' }),
+  },
+  {
+    name: 'PostgreSQL',
+    url: () => servers.postgres.url,
+    open: () => postgresStorage({ url: servers.postgres.url, name: 'machines' }),
+  },
+]
 
-  it('PostgreSQL: 3 machines × 8 programs (Node, Deno, Bun) on an expired chain: 24 of 24, one refresh', {
-    timeout: 180_000,
-  }, async () => {
-    const ws = await fakeWorkspace({ expired: true })
-    try {
-      const storage = postgresStorage({ url: postgres.url, name: 'machines' })
-      const spent = await seed(ws, storage)
-      await manyMachines(ws, `${postgres.url}#machines`)
-      const saved = await storage.read()
-      await storage.close()
-      expect(saved?.refreshToken).not.toBe(spent)
-      expect(ws.cloud.isRefreshTokenValid(saved!.refreshToken)).toBe(true)
-      expect(readPair(await ws.readCreds()).refresh_token).toBe(spent)
-    } finally {
-      await ws.close()
-    }
-  })
+describe('many machines on one token chain', () => {
+  for (const store of STORES) {
+    it(`${store.name}: 3 machines × 8 programs (Node, Deno, Bun) on an expired chain: 24 of 24, one refresh`, {
+      timeout: 180_000,
+    }, async () => {
+      const ws = await fakeWorkspace({ expired: true })
+      try {
+        const storage = store.open()
+        const spent = await seed(ws, storage)
+        await manyMachines(ws, `${store.url()}#machines`)
+        const saved = await storage.read()
+        await storage.close()
+        expect(saved?.refreshToken).not.toBe(spent)
+        expect(ws.cloud.isRefreshTokenValid(saved!.refreshToken)).toBe(true)
+        // creds.json was left alone: every program used the store.
+        expect(readPair(await ws.readCreds()).refresh_token).toBe(spent)
+      } finally {
+        await ws.close()
+      }
+    })
+  }
 })
