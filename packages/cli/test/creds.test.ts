@@ -1,12 +1,11 @@
 // `aac creds status | move | import` against the fake cloud and a real Secret Service (GNOME Keyring on a private
 // session bus, test/keyring.ts). This process connects to that bus; the failures that need another bus (none, a
 // locked keyring) run aac in processes of their own, in creds-failures.test.ts.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keychainAccount, keychainStorage } from '@aac/core/storage/keychain'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type KeyringSession, startKeyring } from '../../../test/keyring.ts'
+import { afterEach, describe, expect, it } from 'vitest'
+import { useKeyring } from '../../../test/use-keyring.ts'
 import {
   aacWithInput,
   asPair,
@@ -19,27 +18,13 @@ import {
 import { useCloud } from './helpers.ts'
 
 const fake = useCloud()
-let keyring: KeyringSession
-let state: string
-const busBefore = process.env['DBUS_SESSION_BUS_ADDRESS']
-
-beforeAll(async () => {
-  keyring = await startKeyring()
-  process.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address
-  state = await mkdtemp(join(tmpdir(), 'aac-creds-state-'))
-})
-afterAll(async () => {
-  if (busBefore === undefined) delete process.env['DBUS_SESSION_BUS_ADDRESS']
-  else process.env['DBUS_SESSION_BUS_ADDRESS'] = busBefore
-  await keyring?.stop()
-  if (state) await rm(state, { recursive: true, force: true })
-})
+const secrets = useKeyring('aac-creds-state-')
 
 /** Every entry a test may have written: the config's default one and the named ones. */
 const accounts = new Set<string>()
 afterEach(async () => {
   for (const account of accounts)
-    await keychainStorage({ account, stateDir: state })
+    await keychainStorage({ account, stateDir: secrets.state })
       .remove()
       .catch(() => undefined)
   accounts.clear()
@@ -54,7 +39,9 @@ function defaultAccount(): string {
 
 /** The entry as another program sees it (secret-tool), or undefined. */
 async function entry(account: string): Promise<Record<string, unknown> | undefined> {
-  const text = await keyring.secretTool(['lookup', 'service', 'aac', 'username', account]).catch(() => '')
+  const text = await secrets.keyring
+    .secretTool(['lookup', 'service', 'aac', 'username', account])
+    .catch(() => '')
   return text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>)
 }
 
@@ -66,7 +53,7 @@ async function setup(opts: { expired?: boolean } = {}): Promise<{ dir: string; p
 
 const envFor = (dir: string, extra: Record<string, string | undefined> = {}) => ({
   AAC_CONFIG_DIR: dir,
-  XDG_STATE_HOME: state,
+  XDG_STATE_HOME: secrets.state,
   ...extra,
 })
 
@@ -200,7 +187,7 @@ describe('aac creds move', () => {
     expect(await readJson(join(dir, 'creds.json'))).toEqual(movedNote('keychain', { note: 'mine' }))
     expect(await readFile(join(dir, 'store.txt'), 'utf8')).toMatch(/^# .*\nkeychain\n$/)
     await expectNoTokenUnder(dir, pair)
-    await expectNoTokenUnder(state, pair)
+    await expectNoTokenUnder(secrets.state, pair)
     expectNoTokenIn(result, pair)
 
     const status = JSON.parse((await creds(dir, ['status', '--json'])).stdout)
@@ -320,7 +307,7 @@ describe('aac creds move', () => {
     const { dir, pair } = await setup()
     const account = defaultAccount()
     const other = asPair(fake.cloud.issueTokens())
-    await keyring.secretTool(
+    await secrets.keyring.secretTool(
       ['store', '--label', 'aac', 'service', 'aac', 'username', account],
       JSON.stringify(other),
     )
@@ -341,7 +328,10 @@ describe('aac creds move', () => {
     const { dir, pair } = await setup()
     const account = defaultAccount()
     const secret = 'not-a-pair-but-a-Secret-0123456789abcdef'
-    await keyring.secretTool(['store', '--label', 'aac', 'service', 'aac', 'username', account], secret)
+    await secrets.keyring.secretTool(
+      ['store', '--label', 'aac', 'service', 'aac', 'username', account],
+      secret,
+    )
     const status = await creds(dir, ['status'], { env: { AAC_STORE: 'keychain' } })
     expectExit(status, 6)
     expect(status.stderr).toContain(`keychain entry "aac" › "${account}" is not valid JSON`)

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { run } from '../../../test/helpers.ts'
-import { type KeyringSession, startBus, startKeyring } from '../../../test/keyring.ts'
+import { startBus, startKeyring } from '../../../test/keyring.ts'
+import { useKeyring } from '../../../test/use-keyring.ts'
 import { ConfigError } from '../src/errors.ts'
 import { fileStorage, loadConfig, movePair } from '../src/fs.ts'
 import {
@@ -23,26 +24,7 @@ const PLACEHOLDERS =
   '{"access_token": "Your access token here", "refresh_token": "Your refresh token here"}\n'
 const PROBE = fileURLToPath(new URL('./fixtures/keychain-probe.ts', import.meta.url))
 
-let keyring: KeyringSession
-let state: string
-const busBefore = process.env['DBUS_SESSION_BUS_ADDRESS']
-
-beforeAll(async () => {
-  keyring = await startKeyring()
-  // The binding connects with the address in this process's environment, as any desktop program does.
-  process.env['DBUS_SESSION_BUS_ADDRESS'] = keyring.address
-  state = await mkdtemp(join(tmpdir(), 'aac-keychain-state-'))
-})
-afterAll(async () => {
-  restoreBus()
-  await keyring?.stop()
-  if (state) await rm(state, { recursive: true, force: true })
-})
-
-function restoreBus(): void {
-  if (busBefore === undefined) delete process.env['DBUS_SESSION_BUS_ADDRESS']
-  else process.env['DBUS_SESSION_BUS_ADDRESS'] = busBefore
-}
+const secrets = useKeyring('aac-keychain-state-')
 
 contractOn('keychainStorage', () => ({
   keychain: true,
@@ -60,7 +42,7 @@ afterEach(async () => {
 
 /** A store on an entry of its own, removed after the test. */
 function store(account = `test ${crypto.randomUUID()}`): KeychainTokenStorage {
-  const storage = keychainStorage({ account, stateDir: state, lockTimeoutMs: 5_000 })
+  const storage = keychainStorage({ account, stateDir: secrets.state, lockTimeoutMs: 5_000 })
   made.push(storage)
   return storage
 }
@@ -77,7 +59,7 @@ describe('the entry', () => {
     const storage = store('api.us1.alteryxcloud.com/project-1 entry')
     const tokens = { ...pair(1_000), meta: { clockOffsetMs: 1500 } }
     await storage.write(tokens)
-    const seen = await keyring.secretTool(['lookup', 'service', 'aac', 'username', storage.account])
+    const seen = await secrets.keyring.secretTool(['lookup', 'service', 'aac', 'username', storage.account])
     expect(JSON.parse(seen)).toEqual({
       access_token: tokens.accessToken,
       refresh_token: tokens.refreshToken,
@@ -91,14 +73,14 @@ describe('the entry', () => {
     const tokens = pair(2_000)
     await storage.withLock(async () => {
       await storage.write(tokens)
-      expect(await readdir(state)).toContain(keychainLockName('aac', storage.account))
+      expect(await readdir(secrets.state)).toContain(keychainLockName('aac', storage.account))
       const lock = await readFile(storage.lockPath, 'utf8')
       expect(lock).not.toContain(tokens.refreshToken)
       expect(lock).not.toContain(tokens.accessToken.slice(0, 40))
     })
-    expect(storage.lockPath).toBe(join(state, keychainLockName('aac', storage.account)))
-    for (const name of await readdir(state)) {
-      const text = await readFile(join(state, name), 'utf8').catch(() => '')
+    expect(storage.lockPath).toBe(join(secrets.state, keychainLockName('aac', storage.account)))
+    for (const name of await readdir(secrets.state)) {
+      const text = await readFile(join(secrets.state, name), 'utf8').catch(() => '')
       expect(text).not.toContain(tokens.refreshToken)
     }
   })
@@ -113,7 +95,7 @@ describe('the entry', () => {
   it('an entry that is not a pair is a KeychainError naming it and the fix, quoting nothing of it', async () => {
     const storage = store()
     const secret = 'not-a-pair-but-a-secret-0123456789'
-    await keyring.secretTool(
+    await secrets.keyring.secretTool(
       ['store', '--label=by hand', 'service', 'aac', 'username', storage.account],
       `{"token": "${secret}"}`,
     )
@@ -128,9 +110,9 @@ describe('the entry', () => {
     expect(message).toContain('aac creds import')
     expect(message).not.toContain(secret)
     // Left as it was: the user's item is theirs.
-    expect(await keyring.secretTool(['lookup', 'service', 'aac', 'username', storage.account])).toContain(
-      secret,
-    )
+    expect(
+      await secrets.keyring.secretTool(['lookup', 'service', 'aac', 'username', storage.account]),
+    ).toContain(secret)
   })
 
   it('refuses an empty token, leaving the entry unchanged', async () => {
@@ -174,7 +156,7 @@ describe('loadConfig with AAC_STORE=keychain', () => {
     await storage.write(tokens)
     const loaded = await loadConfig({
       dir,
-      env: { AAC_STORE: 'keychain:config-work', XDG_STATE_HOME: state },
+      env: { AAC_STORE: 'keychain:config-work', XDG_STATE_HOME: secrets.state },
     })
     expect(loaded.tokens).toEqual(tokens)
     expect(loaded.storage.location).toBe('keychain entry "aac" › "config-work"')
@@ -182,7 +164,10 @@ describe('loadConfig with AAC_STORE=keychain', () => {
   })
 
   it('an empty entry: a ConfigError naming the setting and how to put a pair there', async () => {
-    const error = await loadConfig({ dir, env: { AAC_STORE: 'keychain', XDG_STATE_HOME: state } }).then(
+    const error = await loadConfig({
+      dir,
+      env: { AAC_STORE: 'keychain', XDG_STATE_HOME: secrets.state },
+    }).then(
       () => undefined,
       (caught: unknown) => caught,
     )
@@ -198,7 +183,7 @@ describe('loadConfig with AAC_STORE=keychain', () => {
     await storage.write({ accessToken: 'not-a-jwt', refreshToken: 'refresh-x' })
     await writeFile(join(dir, 'store.txt'), 'keychain:config-bad-jwt\n')
     try {
-      await expect(loadConfig({ dir, env: { XDG_STATE_HOME: state } })).rejects.toMatchObject({
+      await expect(loadConfig({ dir, env: { XDG_STATE_HOME: secrets.state } })).rejects.toMatchObject({
         name: 'StorageError',
         location: storage.location,
         message: expect.stringContaining(`The access_token in ${storage.location} is not a JWT`),
@@ -292,7 +277,7 @@ describe('a pair that could not be saved', () => {
     expect(await storage.withLock(() => storage.read())).toEqual(rotated)
     expect(await storage.read()).toEqual(rotated)
     await expect(
-      keyring.secretTool(['lookup', 'service', 'aac', 'username', `${storage.account} (recovered)`]),
+      secrets.keyring.secretTool(['lookup', 'service', 'aac', 'username', `${storage.account} (recovered)`]),
     ).rejects.toThrow(/exited 1/)
   })
 
@@ -313,8 +298,10 @@ describe('when the keychain cannot be used', () => {
     const tokens = pair(7_000)
     expectNoService(await probe(env, 'write', 'no bus', JSON.stringify(tokens)), 'no bus')
     expectNoService(await probe(env, 'read', 'no bus'), 'no bus')
-    for (const name of await readdir(state)) {
-      expect(await readFile(join(state, name), 'utf8').catch(() => '')).not.toContain(tokens.refreshToken)
+    for (const name of await readdir(secrets.state)) {
+      expect(await readFile(join(secrets.state, name), 'utf8').catch(() => '')).not.toContain(
+        tokens.refreshToken,
+      )
     }
   })
 
@@ -383,7 +370,7 @@ async function probe(
   account: string,
   tokens?: string,
 ): Promise<ProbeResult> {
-  const args = ['--import', 'tsx', PROBE, action, account, state, ...(tokens ? [tokens] : [])]
+  const args = ['--import', 'tsx', PROBE, action, account, secrets.state, ...(tokens ? [tokens] : [])]
   const result = await run(process.execPath, args, { env })
   const line = result.stdout.trim().split('\n').at(-1) ?? ''
   if (result.code !== 0 || !line.startsWith('{')) throw new Error(`the probe failed: ${result.stderr}`)
