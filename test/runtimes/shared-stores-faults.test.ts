@@ -102,15 +102,24 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const printedWorkspace = (stdout: string) => stdout.includes('"id": 31429')
 
 /**
- * Seeds the chain with the workspace's expired pair, holds the fake cloud's token answers for `lateMs`, and starts
- * a holder under Node; resolves once its refresh is sent.
+ * Runs `body` on a workspace whose expired pair is on the chain `r`, with a holder under Node whose refresh is in
+ * flight (the fake cloud holds its answer for `lateMs`); closes the workspace after, whatever happened.
  */
-async function holderMidRefresh(ws: Workspace, r: Rotation, lateMs: number): Promise<Started> {
-  await seed(ws, r)
-  ws.cloud.inject({ kind: 'late-after-rotate', ms: lateMs })
-  const holder = startRotate('node', ws, r)
-  await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
-  return holder
+async function midRefresh(
+  r: Rotation,
+  lateMs: number,
+  body: (ws: Workspace, holder: Started) => Promise<void>,
+): Promise<void> {
+  const ws = await fakeWorkspace({ expired: true })
+  try {
+    await seed(ws, r)
+    ws.cloud.inject({ kind: 'late-after-rotate', ms: lateMs })
+    const holder = startRotate('node', ws, r)
+    await waitUntil(() => ws.cloud.stats().tokenRequests === 1, 'the holder sending its refresh')
+    await body(ws, holder)
+  } finally {
+    await ws.close()
+  }
 }
 
 /**
@@ -140,7 +149,6 @@ describe('kill -9 of the lock holder mid-refresh', () => {
   it('Redis: the lock frees when its lease runs out; the next holder finds the interrupted refresh', {
     timeout: 60_000,
   }, async () => {
-    const ws = await fakeWorkspace({ expired: true })
     const r: Rotation = {
       kind: 'redis',
       url: servers.redis.url,
@@ -148,8 +156,7 @@ describe('kill -9 of the lock holder mid-refresh', () => {
       leaseMs: 2_000,
       reconnectMs: 2_000,
     }
-    try {
-      const holder = await holderMidRefresh(ws, r, 30_000)
+    await midRefresh(r, 30_000, async (ws, holder) => {
       const lock = JSON.parse(await redisCommand(['GET', 'aac:tokens:kill:lock']))
       expect(lock).toMatchObject({ program: 'rotate.ts', pid: holder.pid })
       process.kill(holder.pid, 'SIGKILL')
@@ -164,15 +171,12 @@ describe('kill -9 of the lock holder mid-refresh', () => {
       // spent, the program after that sends nothing and says why.
       expect(Date.now() - began).toBeGreaterThanOrEqual(left - 100)
       await expectInterruptedFound(ws, r, holder.pid, next, 'deno')
-    } finally {
-      await ws.close()
-    }
+    })
   })
 
   it('PostgreSQL: the lock frees at once; the next holder finds the interrupted refresh', {
     timeout: 60_000,
   }, async () => {
-    const ws = await fakeWorkspace({ expired: true })
     const r: Rotation = {
       kind: 'postgres',
       url: servers.postgres.url,
@@ -180,8 +184,7 @@ describe('kill -9 of the lock holder mid-refresh', () => {
       leaseMs: 60_000,
       reconnectMs: 2_000,
     }
-    try {
-      const holder = await holderMidRefresh(ws, r, 30_000)
+    await midRefresh(r, 30_000, async (ws, holder) => {
       const heldBy = await servers.postgres.psql(
         `select a.application_name from pg_locks l join pg_stat_activity a using (pid) where l.locktype = 'advisory' and l.granted`,
       )
@@ -203,9 +206,7 @@ describe('kill -9 of the lock holder mid-refresh', () => {
       expect(next.code, next.stderr).not.toBe(0)
       expect(Date.now() - began).toBeLessThan(10_000)
       await expectInterruptedFound(ws, r, holder.pid, next, 'bun')
-    } finally {
-      await ws.close()
-    }
+    })
   })
 })
 
@@ -213,7 +214,6 @@ describe('the Redis lock holder paused (SIGSTOP) past its lease', () => {
   it('its late write is refused and reported, the newer pair stays, its own pair waits in recovery', {
     timeout: 60_000,
   }, async () => {
-    const ws = await fakeWorkspace({ expired: true })
     const r: Rotation = {
       kind: 'redis',
       url: servers.redis.url,
@@ -221,8 +221,7 @@ describe('the Redis lock holder paused (SIGSTOP) past its lease', () => {
       leaseMs: 1_500,
       reconnectMs: 2_000,
     }
-    try {
-      const holder = await holderMidRefresh(ws, r, 4_000)
+    await midRefresh(r, 4_000, async (ws, holder) => {
       process.kill(holder.pid, 'SIGSTOP')
       try {
         const storage = redisStorage({ url: servers.redis.url, name: r.chain })
@@ -259,9 +258,7 @@ describe('the Redis lock holder paused (SIGSTOP) past its lease', () => {
           process.kill(holder.pid, 'SIGCONT')
         } catch {}
       }
-    } finally {
-      await ws.close()
-    }
+    })
   })
 })
 
@@ -296,7 +293,6 @@ describe('the server stopped and restarted mid-rotation', () => {
     it(`${restart.name}: a program started meanwhile fails clearly; the rotation completes; the next run works`, {
       timeout: 60_000,
     }, async () => {
-      const ws = await fakeWorkspace({ expired: true })
       const r: Rotation = {
         kind: restart.kind,
         url: restart.server().url,
@@ -304,8 +300,7 @@ describe('the server stopped and restarted mid-rotation', () => {
         leaseMs: restart.leaseMs,
         reconnectMs: 10_000,
       }
-      try {
-        const holder = await holderMidRefresh(ws, r, 1_000)
+      await midRefresh(r, 1_000, async (ws, holder) => {
         await restart.server().stop()
         const meanwhile = await runRotate('bun', ws, { ...r, url: restart.meanwhileUrl() })
         expect(meanwhile.code).not.toBe(0)
@@ -322,9 +317,7 @@ describe('the server stopped and restarted mid-rotation', () => {
         const next = await runRotate('deno', ws, r)
         expect(next.code, next.stderr).toBe(0)
         expect(ws.cloud.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
-      } finally {
-        await ws.close()
-      }
+      })
     })
   }
 })
