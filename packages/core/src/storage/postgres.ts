@@ -15,7 +15,7 @@ import { type PgSql, pgClient } from './postgres/connection.ts'
 import { isConnectionFailure, postgresFailure } from './postgres/errors.ts'
 import { acquirePgLock, type HeldPgLock } from './postgres/lock.ts'
 import { createTableSql, lockKeys, setupHint, type TableName, tableName } from './postgres/table.ts'
-import { runExclusive } from './shared/exclusive.ts'
+import { runHoldingLock } from './shared/exclusive.ts'
 import { thisHolder } from './shared/holder.ts'
 import { IMPORT_PAIR_HINT, parseStoredPair } from './shared/new-pair.ts'
 import { isNewerPair, saveLocalRecovery } from './shared/recovery.ts'
@@ -121,6 +121,9 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
   }
   // The lock this store object holds, while inside withLock.
   let held: HeldPgLock | undefined
+  const hold = (lock: HeldPgLock | undefined) => {
+    held = lock
+  }
   // A recovered pair that read() returned but could not store: its entry goes once a write stores it or a newer one.
   let pending: { id: string; tokens: StoredTokens } | undefined
 
@@ -201,27 +204,17 @@ export function postgresStorage(options: PostgresStorageOptions): PostgresTokenS
       if (settles && pending === done) pending = undefined
     },
     withLock(fn, { signal } = {}) {
-      return runExclusive(
-        mutex,
-        async () => {
-          await (tableReady ?? client.use(ensureTable)).catch((error: unknown) => {
-            throw fail('Could not take the lock of', error)
-          })
-          const lock = await acquirePgLock(
-            url,
-            { table, name, keys, timeoutMs: lockTimeoutMs, leaseMs, location, connectTimeoutMs },
-            signal,
-          )
-          held = lock
-          try {
-            return await fn()
-          } finally {
-            held = undefined
-            await lock.release()
-          }
-        },
-        signal,
-      )
+      const acquire = async () => {
+        await (tableReady ?? client.use(ensureTable)).catch((error: unknown) => {
+          throw fail('Could not take the lock of', error)
+        })
+        return acquirePgLock(
+          url,
+          { table, name, keys, timeoutMs: lockTimeoutMs, leaseMs, location, connectTimeoutMs },
+          signal,
+        )
+      }
+      return runHoldingLock(mutex, acquire, hold, fn, signal)
     },
     async saveRecovery(tokens) {
       const holder = thisHolder()

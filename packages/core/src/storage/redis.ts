@@ -12,7 +12,7 @@ import { assertWritable, decodePairText, encodePair } from './pair-codec.ts'
 import { redisConnection } from './redis/connection.ts'
 import { redisFailure } from './redis/errors.ts'
 import { acquireRedisLock, type HeldLock } from './redis/lock.ts'
-import { runExclusive } from './shared/exclusive.ts'
+import { runHoldingLock } from './shared/exclusive.ts'
 import { thisHolder } from './shared/holder.ts'
 import { IMPORT_PAIR_HINT, parseStoredPair } from './shared/new-pair.ts'
 import { isNewerPair, saveLocalRecovery } from './shared/recovery.ts'
@@ -119,6 +119,9 @@ export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
   const mutex = createMutex()
   // The lock this store object holds, while inside withLock: writes are fenced by it, reads adopt recovered pairs.
   let held: HeldLock | undefined
+  const hold = (lock: HeldLock | undefined) => {
+    held = lock
+  }
   // A recovered pair that read() returned but could not store: its entry goes once a write stores it or a newer one.
   let pending: { field: string; tokens: StoredTokens } | undefined
 
@@ -210,24 +213,9 @@ export function redisStorage(options: RedisStorageOptions): RedisTokenStorage {
       if (settles && pending === done) pending = undefined
     },
     withLock(fn, { signal } = {}) {
-      return runExclusive(
-        mutex,
-        async () => {
-          const lock = await acquireRedisLock(
-            connection,
-            { lockKey, leaseMs, timeoutMs: lockTimeoutMs, location },
-            signal,
-          )
-          held = lock
-          try {
-            return await fn()
-          } finally {
-            held = undefined
-            await lock.release()
-          }
-        },
-        signal,
-      )
+      const acquire = () =>
+        acquireRedisLock(connection, { lockKey, leaseMs, timeoutMs: lockTimeoutMs, location }, signal)
+      return runHoldingLock(mutex, acquire, hold, fn, signal)
     },
     async saveRecovery(tokens) {
       const holder = thisHolder()

@@ -1,6 +1,6 @@
 /**
  * The in-process half of a shared store's lock (and the whole of memoryStorage's): one holder per store object,
- * waiting callers in order.
+ * waiting callers in order; and for the Redis and PostgreSQL stores, their server lock held around `fn`.
  */
 
 import { abortReason } from '../../internal/abort.ts'
@@ -32,4 +32,35 @@ export function runExclusive<T>(mutex: Mutex, fn: () => Promise<T>, signal?: Abo
       })
       .then(resolve, reject)
   })
+}
+
+/**
+ * Runs `fn` on `mutex` holding the server lock `acquire` takes: `onHold` hears of the lock (the store's reads and
+ * writes use it while `fn` runs) and of its end; the lock is released once `fn` settles, either way. An aborted
+ * `signal` stops the wait for the mutex, as in {@link runExclusive}; `acquire` stops its own wait.
+ *
+ * @example
+ * return runHoldingLock(mutex, () => acquireRedisLock(connection, lockOptions, signal), (lock) => { held = lock }, fn, signal)
+ */
+export function runHoldingLock<L extends { release(): Promise<void> }, T>(
+  mutex: Mutex,
+  acquire: () => Promise<L>,
+  onHold: (lock: L | undefined) => void,
+  fn: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  return runExclusive(
+    mutex,
+    async () => {
+      const lock = await acquire()
+      onHold(lock)
+      try {
+        return await fn()
+      } finally {
+        onHold(undefined)
+        await lock.release()
+      }
+    },
+    signal,
+  )
 }
