@@ -13,6 +13,7 @@ import {
   createClient,
   createTokenManager,
   type Logger,
+  type StoredTokens,
   type TokenManager,
   type TokenStorage,
   VERSION,
@@ -82,6 +83,32 @@ export function configDir(io: CliIo): Promise<ConfigDirChoice> {
 export async function openSession(io: CliIo): Promise<Session> {
   const { dir } = await configDir(io)
   const loaded = await loadConfig({ dir, cwd: io.cwd, env: io.env })
-  const tokenManager = cliTokenManager(io, loaded.storage, loaded.config.region)
+  const storage = firstReadFrom(loaded.storage, loaded.tokens)
+  const tokenManager = cliTokenManager(io, storage, loaded.config.region)
   return { ...loaded, tokenManager, client: cliClient(io, loaded.config, tokenManager) }
+}
+
+/**
+ * The store, but its first read outside the lock returns the pair loadConfig has just read and checked: the
+ * token manager's first, lock-free read (is the token still fresh?) would read and check the same pair again,
+ * a third of a ms of `aac token` (for a keychain, a second round trip). Any later read, and every read once
+ * withLock was called (the re-read under the lock that decides a refresh), reads the store.
+ *
+ * @example
+ * const manager = cliTokenManager(io, firstReadFrom(loaded.storage, loaded.tokens), loaded.config.region)
+ */
+export function firstReadFrom(storage: TokenStorage, tokens: StoredTokens): TokenStorage {
+  let unread: StoredTokens | undefined = tokens
+  return {
+    ...storage,
+    read() {
+      const pair = unread
+      unread = undefined
+      return pair ? Promise.resolve(pair) : storage.read()
+    },
+    withLock(fn, options) {
+      unread = undefined
+      return storage.withLock(fn, options)
+    },
+  }
 }
