@@ -11,19 +11,23 @@
 
 const fs = require('node:fs')
 const Module = require('node:module')
-const os = require('node:os')
 const path = require('node:path')
 
 const bundle = path.join(__dirname, '..', 'dist', 'main.cjs')
 
+/** os.homedir(), which is $HOME when set (but on Windows): node:os is loaded only when it is not. */
+function homedir() {
+  return (process.platform !== 'win32' && process.env.HOME) || require('node:os').homedir()
+}
+
 function cacheDir() {
   const env = process.env
   if (process.platform === 'win32') {
-    return path.join(env.LOCALAPPDATA || path.join(os.homedir(), 'AppData', 'Local'), 'aac', 'cache')
+    return path.join(env.LOCALAPPDATA || path.join(homedir(), 'AppData', 'Local'), 'aac', 'cache')
   }
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches', 'aac')
+  if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Caches', 'aac')
   const xdg = env.XDG_CACHE_HOME
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'aac')
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(homedir(), '.cache'), 'aac')
 }
 
 /** Loads the bundle as require() would, but compiled from (and then into) V8's code cache. */

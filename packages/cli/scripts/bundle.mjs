@@ -33,10 +33,11 @@ async function externals() {
  * at their first call. commander requires node:child_process when it loads, for executable subcommands, which aac
  * has none of (net and dgram come with it); the core's node:crypto serves only a refresh or a lock, and its
  * node:fs/promises (which loads readline, streams and fs watchers) only a write, a lock or the doctor: config
- * files are read with synchronous calls (readTextFile says why). Each costs every run a few ms. The stand-in exports every function of the real module (esbuild drops the unused ones); a
+ * files are read with synchronous calls (readTextFile says why); node:os serves a missing HOME, a lock's host
+ * name or a temp folder. Together they cost every run a few ms. The stand-in exports every function of the real module (esbuild drops the unused ones); a
  * non-function import from it fails the build.
  */
-const LAZY_BUILTINS = /^(node:)?(child_process|crypto|fs\/promises)$/
+const LAZY_BUILTINS = /^(node:)?(child_process|crypto|fs\/promises|os)$/
 
 const lazyBuiltins = {
   name: 'lazy-builtins',
