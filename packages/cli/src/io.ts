@@ -5,6 +5,7 @@
 
 import { writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import process from 'node:process'
 import type * as util from 'node:util'
 import { debugRequested } from '@aac/core/process'
 
@@ -107,7 +108,8 @@ export function lazyOutput(
  * order and the back-pressure are the same: a full pipe blocks the write until the reader catches up. A
  * descriptor that is non-blocking (EAGAIN) hands the rest to the stream, and so does `once` (a stream's
  * 'drain'); from then on every write goes through the stream, after what was already written. Any other error
- * goes to `onError` (EPIPE: the reader went away).
+ * goes to `onError` (EPIPE: the reader went away). On Windows every write goes through the stream: a console
+ * wants UTF-16 (Node's stream converts), and pipes there are asynchronous.
  *
  * @example
  * const stdout = directOutput(1, () => process.stdout, (error) => { throw error })
@@ -117,7 +119,7 @@ export function directOutput(
   open: () => NodeJS.WriteStream,
   onError: (error: NodeJS.ErrnoException) => void,
 ): Output & { once(event: string, listener: () => void): unknown } {
-  let stream: NodeJS.WriteStream | undefined
+  let stream = process.platform === 'win32' ? open() : undefined
   const opened = () => {
     stream ??= open()
     return stream
