@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { escapeNonAscii } from './ascii-only.mjs'
 
 export const CLI_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Beside the bundle: the licences of the packages bundled into it (their MIT licences ask for it). */
@@ -121,11 +122,12 @@ const COMMON = {
 /**
  * Bundles src/main.ts into `outdir`/main.cjs and the proxy agent into `outdir`/proxy-agent.cjs (CommonJS for
  * Node 20: no ES module loader to start, and built-ins without ESM facades, which saves a third of the start-up),
- * replacing whatever was there, and writes the bundled packages' licences beside them. Each command's code runs
- * only when that command does (esbuild defers the modules behind a dynamic import). Resolves to the inputs of
- * both: every file the bundle was made from (bin/aac.js keys its cache on them). `options.sourcemap`: esbuild's
- * `sourcemap` (default: `linked` for main.cjs, a .map beside it, which Node reads only once source maps are
- * enabled, as both bins do for AAC_DEBUG=1; none for the proxy agent).
+ * replacing whatever was there (main.cjs in ASCII only: scripts/ascii-only.mjs says why), and writes the bundled
+ * packages' licences beside them. Each command's code runs only when that command does (esbuild defers the
+ * modules behind a dynamic import). Resolves to the inputs of both: every file the bundle was made from
+ * (bin/aac.js keys its cache on them). `options.sourcemap`: esbuild's `sourcemap` (default: `linked` for
+ * main.cjs, a .map beside it, which Node reads only once source maps are enabled, as both bins do for
+ * AAC_DEBUG=1; none for the proxy agent).
  *
  * @example
  * const inputs = await bundle('/tmp/aac-build', { sourcemap: 'linked' })
@@ -157,6 +159,7 @@ export async function bundle(outdir = join(CLI_ROOT, 'dist'), options = {}) {
       sourcesContent: false,
     }),
   ])
+  await escapeNonAscii(join(outdir, 'main.cjs'))
   const inputs = [...Object.keys(main.metafile.inputs), ...Object.keys(agent.metafile.inputs)]
   await writeFile(join(outdir, NOTICES_FILE), await notices(inputs))
   return inputs
