@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url'
 const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const cache = join(cliRoot, 'node_modules', '.cache', 'aac-cli')
 const manifestPath = join(cache, 'manifest.json')
-/** Files that shape the bundle without being in it: the build script and the manifests naming the externals. */
+/** Files that shape the bundle without being in it: the build scripts and the manifests naming the externals. */
 const buildFiles = [
   join(cliRoot, 'scripts', 'bundle.mjs'),
+  join(cliRoot, 'scripts', 'ascii-only.mjs'),
   join(cliRoot, 'package.json'),
   join(cliRoot, '..', 'core', 'package.json'),
 ]
