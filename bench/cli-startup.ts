@@ -7,8 +7,8 @@
 //
 //   npx tsx bench/cli-startup.ts [runs]      (default 21)
 //
-// 2026-12-02, Node 20.20 on 2 shared cores, three runs of 31: node -e 0 38-44 ms, the installed aac token 49-56
-// ms, 1.26-1.28x (1.74x before that day: 67 ms against 39). What it took: config files and creds.json read with
+// 2026-12-02, Node 20.20 on 2 shared cores, six runs of 31: node -e 0 37-44 ms, the installed aac token 49-56
+// ms, 1.26-1.32x (1.74x before that day: 67 ms against 39). What it took: config files and creds.json read with
 // synchronous calls (no thread pool, no node:fs/promises), stdout written to its descriptor (no stream), plain
 // `aac token` run without commander, the pair read once, node:os and node:module not loaded, and the bundle
 // minified and ASCII only (V8 loads less from its code cache). What is left beyond Node's own start, about 10
