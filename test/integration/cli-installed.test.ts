@@ -1,11 +1,13 @@
 // The aac command as a user installs it: the tarball pnpm packs, installed with `npm install --global` into a
 // temp prefix, run from a folder outside the repository with the per-user config (HOME and XDG_CONFIG_HOME
 // pointed at temp folders), against the fake cloud. Also `npx --no -- aac` in the repository.
+
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { type FakeCloud, startFakeCloud } from '@aac/fake-cloud'
@@ -74,17 +76,31 @@ async function runWithInput(
 describe('the installed aac', () => {
   it('is plain JavaScript: no tsx, esbuild, undici or commander installed, no TypeScript shipped', async () => {
     const dir = globalPackageDir(join(work, 'prefix'), '@aac/cli')
-    // Only what the manifest declares (jq-web, the optional keychain binding and its platform build).
+    // Only what the manifest declares (jq-web; the optional store clients: the keychain binding and its platform
+    // build, redis, postgres) and what those depend on.
     const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'))
     const declared = Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })
-    const installed = (await readdir(join(dir, 'node_modules')).catch(() => [])).filter(
-      (name) => !name.startsWith('.'),
-    )
-    for (const name of installed)
-      expect(
-        declared.some((d) => d === name || d.startsWith(`${name}/`)),
-        name,
-      ).toBe(true)
+    expect(declared.sort()).toEqual(['@napi-rs/keyring', 'jq-web', 'postgres', 'redis'])
+    const allowed = new Set<string>()
+    const allow = async (name: string): Promise<void> => {
+      if (allowed.has(name)) return
+      allowed.add(name)
+      const text = await readFile(join(dir, 'node_modules', name, 'package.json'), 'utf8').catch(() => '{}')
+      const deps = JSON.parse(text)
+      for (const dep of Object.keys({ ...deps.dependencies, ...deps.optionalDependencies })) await allow(dep)
+    }
+    for (const name of declared) await allow(name)
+    const installed: string[] = []
+    for (const name of await readdir(join(dir, 'node_modules')).catch(() => [])) {
+      if (name.startsWith('.')) continue
+      if (!name.startsWith('@')) installed.push(name)
+      else for (const sub of await readdir(join(dir, 'node_modules', name))) installed.push(`${name}/${sub}`)
+    }
+    for (const name of installed) expect(allowed.has(name), name).toBe(true)
+    // The stores' clients, which the bundle leaves outside (as optional peers of the core), resolve from it.
+    const fromCli = createRequire(join(dir, 'dist', 'main.cjs'))
+    for (const name of ['redis', 'postgres', '@napi-rs/keyring'])
+      expect(fromCli.resolve(name), name).toContain(dir)
     for (const name of ['tsx', 'esbuild', 'undici', 'commander', '@aac/core']) {
       expect(existsSync(join(dir, 'node_modules', name)), name).toBe(false)
       expect(existsSync(globalPackageDir(join(work, 'prefix'), name)), name).toBe(false)
