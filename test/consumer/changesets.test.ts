@@ -87,7 +87,9 @@ it("the repo's pending changesets are well formed: each becomes an entry in its 
       const [, front = '', summary = ''] = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text) ?? []
       const firstLine = summary.trim().split('\n')[0] ?? ''
       expect(firstLine, file).not.toBe('')
-      for (const [, name] of front.matchAll(/"(@aac\/[\w-]+)":/g)) {
+      const names = [...front.matchAll(/["'](@aac\/[\w-]+)["']:/g)]
+      expect(names.length, `${file} names a package`).toBeGreaterThan(0)
+      for (const [, name] of names) {
         const changelog = await readFile(join(dir, 'packages', String(name).slice(5), 'CHANGELOG.md'), 'utf8')
         expect(changelog, `${file} in ${name}`).toContain(firstLine)
       }
