@@ -6,11 +6,11 @@
  */
 
 import { statSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { dirname, isAbsolute, join, posix, resolve, win32 } from 'node:path'
+import { dirname, isAbsolute, join, posix, resolve } from 'node:path'
 import process from 'node:process'
 import { ConfigError } from './errors.ts'
 import { isPermissionDenial, permissionDenial } from './internal/permission-hint.ts'
+import { CONFIG_FOLDER, userFolder } from './internal/user-folders.ts'
 
 /** The file whose presence marks a config folder. */
 const MARKER = 'aac_url.txt'
@@ -69,17 +69,7 @@ export function userConfigDir(
   env: Record<string, string | undefined> = process.env,
   platform: string = process.platform,
 ): string {
-  if (platform === 'win32') {
-    const appData = env['APPDATA']?.trim()
-    return win32.join(appData || win32.join(homeDir(env, platform), 'AppData', 'Roaming'), 'aac')
-  }
-  const xdg = env['XDG_CONFIG_HOME']?.trim()
-  if (xdg && posix.isAbsolute(xdg)) return posix.join(xdg, 'aac')
-  return posix.join(homeDir(env, platform), '.config', 'aac')
-}
-
-function homeDir(env: Record<string, string | undefined>, platform: string): string {
-  return (platform === 'win32' ? env['USERPROFILE']?.trim() : undefined) || env['HOME']?.trim() || homedir()
+  return userFolder(CONFIG_FOLDER, env, platform)
 }
 
 /** How the per-user folder is usually written, for messages: `$XDG_CONFIG_HOME/aac`, `~/.config/aac`, `%APPDATA%\aac`. */

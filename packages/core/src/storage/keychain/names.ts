@@ -9,10 +9,9 @@
  */
 
 import { createHash } from 'node:crypto'
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
 import process from 'node:process'
 import { ConfigError } from '../../errors.ts'
+import { STATE_FOLDER, userFolder } from '../../internal/user-folders.ts'
 import type { AacConfig } from '../../types.ts'
 
 /** The service of every entry the keychain store writes. */
@@ -74,19 +73,7 @@ export function defaultStateDir(
   env: Record<string, string | undefined> = process.env,
   platform: string = process.platform,
 ): string {
-  if (platform === 'win32') {
-    const local = env['LOCALAPPDATA']?.trim()
-    return local ? join(local, 'aac') : join(home(env), 'AppData', 'Local', 'aac')
-  }
-  const state = env['XDG_STATE_HOME']?.trim()
-  // The spec ignores a relative XDG_STATE_HOME: it would name another folder in every working directory.
-  if (state?.startsWith('/')) return join(state, 'aac')
-  return join(home(env), '.local', 'state', 'aac')
-}
-
-function home(env: Record<string, string | undefined>): string {
-  const fromEnv = env['HOME']?.trim() || env['USERPROFILE']?.trim()
-  return resolve(fromEnv || homedir())
+  return userFolder(STATE_FOLDER, env, platform)
 }
 
 /**
