@@ -21,7 +21,7 @@ import {
   removeCopy,
   saveRecovery,
 } from './file/leftovers.ts'
-import { acquireFileLock } from './file/lock.ts'
+import { underFileLock } from './file/lock.ts'
 import { readTextFile } from './file/read-text-file.ts'
 import { resolveTarget } from './file/resolve-target.ts'
 import {
@@ -176,16 +176,14 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
       }
     },
     async withLock(fn, { signal } = {}) {
-      const lock = await acquireFileLock(await resolveLockPath(), { ...lockOptions, signal })
-      holding++
-      try {
-        return await fn()
-      } finally {
-        holding--
-        // A failed unlink must not turn a completed refresh into an error (its new pair is already saved):
-        // the leftover lock is judged stale once our pid is gone, or after staleMs.
-        await lock.release().catch(() => undefined)
-      }
+      return underFileLock(await resolveLockPath(), { ...lockOptions, signal }, async () => {
+        holding++
+        try {
+          return await fn()
+        } finally {
+          holding--
+        }
+      })
     },
     saveRecovery: (tokens) => saveRecovery(path, tokens),
   }

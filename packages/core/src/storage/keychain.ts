@@ -11,7 +11,7 @@ import { StorageError } from '../errors.ts'
 import { LOCK_TIMING } from '../lock-timing.ts'
 import { explainWriteError } from './file/checks.ts'
 import { isNewer } from './file/leftovers.ts'
-import { acquireFileLock } from './file/lock.ts'
+import { underFileLock } from './file/lock.ts'
 import { KeychainError, type KeyringEntry, keychainError, openEntry } from './keychain/binding.ts'
 import {
   checkAccount,
@@ -196,15 +196,14 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
       }
     },
     async withLock(fn, { signal } = {}) {
-      const lock = await acquireFileLock(await resolveLockPath(), { ...lockOptions, signal })
-      holding++
-      try {
-        return await fn()
-      } finally {
-        holding--
-        // A failed unlink must not turn a completed refresh into an error: the lock turns stale instead.
-        await lock.release().catch(() => undefined)
-      }
+      return underFileLock(await resolveLockPath(), { ...lockOptions, signal }, async () => {
+        holding++
+        try {
+          return await fn()
+        } finally {
+          holding--
+        }
+      })
     },
     async saveRecovery(tokens) {
       assertWritable(tokens, recovered.location)

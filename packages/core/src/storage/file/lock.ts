@@ -186,6 +186,28 @@ async function acquireOnDisk(
 }
 
 /**
+ * Runs `fn` holding the lock file at `lockPath`, as the stores' `withLock` do (creds.json's, the keychain's):
+ * `fn`'s result or error is what the caller gets. A failed release must not turn a completed refresh into an
+ * error (its new pair is already saved): the leftover lock is judged stale once our pid is gone, or after
+ * staleMs.
+ *
+ * @example
+ * await underFileLock('/home/me/aac/creds.json.lock', {}, () => rotate())
+ */
+export async function underFileLock<T>(
+  lockPath: string,
+  options: FileLockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const lock = await acquireFileLock(lockPath, options)
+  try {
+    return await fn()
+  } finally {
+    await lock.release().catch(() => undefined)
+  }
+}
+
+/**
  * A contender killed between writing its owner record and linking it leaves `.<lock>.<uuid>.tmp` behind. Once
  * we hold the lock, one older than the stale age belongs to nobody: remove it (best effort, never fatal).
  */
