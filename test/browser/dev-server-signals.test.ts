@@ -3,6 +3,7 @@
 // it finishes that request, saves the new pair, and exits 128 + the signal's number. A second signal quits at
 // once.
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -48,16 +49,18 @@ function freePort(): Promise<number> {
 /** The Vite CLI as `npm run browser` runs it, on the fake cloud's config folder. */
 async function startVite(): Promise<Vite> {
   const port = await freePort()
-  const child = spawn(
-    join(repoRoot, 'node_modules/.bin/vite'),
-    ['--configLoader', 'runner', '--config', 'examples/browser/vite.config.ts', '--port', String(port)],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, AAC_CONFIG_DIR: cloud.dir, AAC_DEBUG: '', BROWSER: 'none', PORT: '' },
-      // stdin stays open: Vite closes when it ends.
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  )
+  // package.json's browser:run, without npm in between: the signals must reach Vite itself.
+  const scripts = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts as Record<
+    string,
+    string
+  >
+  const [bin = 'vite', ...args] = (scripts['browser:run'] ?? '').split(' ')
+  const child = spawn(join(repoRoot, 'node_modules/.bin', bin), [...args, '--port', String(port)], {
+    cwd: repoRoot,
+    env: { ...process.env, AAC_CONFIG_DIR: cloud.dir, AAC_DEBUG: '', BROWSER: 'none', PORT: '' },
+    // stdin stays open: Vite closes when it ends.
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout?.on('data', (chunk) => {
     output += chunk

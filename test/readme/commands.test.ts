@@ -1,0 +1,157 @@
+// The README's npm commands, run as a user types them (through npm, from the repo root): every `npm run NAME`
+// in the docs is a script of the root package.json, and the ones a user runs first work: the demo, the fake
+// cloud with `aac token` against it, and the browser example's dev server. `npm test` runs itself; the
+// `setup` step these scripts start with (`npm run demo` is `setup` then `demo:run`) is the same install
+// `npm test` has just done, so it is not repeated here, where it would relink node_modules under other tests.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import process from 'node:process'
+import { afterEach, describe, expect, it } from 'vitest'
+import { fakeWorkspace, ROOT, readPair, run, type Workspace } from '../helpers.ts'
+
+const scripts = (
+  JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts
+
+/** The repo's own config files: no README command may change them (they may hold a user's real tokens). */
+const REPO_FILES = ['creds.json', 'aac_url.txt', 'client_id.txt']
+const repoFiles = () => Promise.all(REPO_FILES.map((name) => readFile(join(ROOT, name), 'utf8')))
+
+/** Started programs, each the leader of its own process group: npm, its shell and what it runs. */
+const groups: ChildProcess[] = []
+afterEach(async () => {
+  for (const child of groups.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, 'SIGKILL')
+  }
+})
+
+/** `npm run NAME -- ARGS` in its own process group, output collected; stdin left open (Vite quits when it ends). */
+function npmRun(name: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn('npm', ['run', '--silent', name, ...(args.length ? ['--', ...args] : [])], {
+    cwd: ROOT,
+    env: { ...process.env, AAC_DEBUG: '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  })
+  groups.push(child)
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, output: () => output, exited }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, output: () => string): Promise<T> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    const found = await probe()
+    if (found !== undefined) return found
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`timed out waiting for ${what}; output so far:\n${output()}`)
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+describe("the README's commands", () => {
+  it('name scripts that exist: every `npm run NAME` of the READMEs and docs/', async () => {
+    const docs = (await readdir(join(ROOT, 'docs'))).filter((n) => n.endsWith('.md')).map((n) => `docs/${n}`)
+    const packages = (await readdir(join(ROOT, 'packages'))).map((name) => `packages/${name}/README.md`)
+    const named = new Set<string>()
+    for (const file of ['README.md', ...docs, ...packages]) {
+      const text = await readFile(join(ROOT, file), 'utf8').catch(() => '')
+      for (const [, name] of text.matchAll(/npm run ([a-z][\w:-]*)/g)) named.add(`${name}`)
+    }
+    expect([...named]).toEqual(expect.arrayContaining(['demo', 'browser', 'fake-cloud', 'bench']))
+    expect([...named].filter((name) => !(name in scripts))).toEqual([])
+    // What the two first commands run after the install: the scripts tested below.
+    expect(scripts['demo']).toMatch(/^npm run setup --silent && npm run demo:run --silent$/)
+    expect(scripts['browser']).toMatch(/^npm run setup --silent && npm run browser:run --silent$/)
+  })
+
+  it('npm run demo: every example against the fake cloud succeeds, the browser too, and the repo files stay as they were', async () => {
+    const before = await repoFiles()
+    const demo = npmRun('demo:run', [], {})
+    const code = await demo.exited
+    const output = demo.output()
+    expect(code, output).toBe(0)
+    const steps = output.match(/^▶ /gm)?.length ?? 0
+    expect(steps, output).toBeGreaterThanOrEqual(8)
+    // Each step ends with its own ✔ line: none failed, and none was skipped (chromium is installed for the tests).
+    expect(
+      output.match(/^ {2}✔ exit 0; the expired access token was refreshed 1 time;/gm)?.length,
+      output,
+    ).toBe(steps)
+    expect(output).toMatch(/^▶ Browser/m)
+    expect(output).toContain('Every example printed the workspace and rotated the token pair safely.')
+    expect(await repoFiles()).toEqual(before)
+  }, 240_000)
+
+  describe('with a fake cloud', () => {
+    let ws: Workspace | undefined
+    const temps: string[] = []
+    afterEach(async () => {
+      await ws?.close()
+      ws = undefined
+      for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true })
+    })
+
+    it('npm run fake-cloud -- --config-dir DIR --expired: the config it writes works with aac token', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'aac-test-'))
+      temps.push(dir)
+      const fake = npmRun('fake-cloud', ['--port', '0', '--config-dir', dir, '--expired'], {})
+      const url = await until(
+        'the fake cloud to write the config folder',
+        async () =>
+          /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*wrote aac_url\.txt/.exec(fake.output())?.[1],
+        fake.output,
+      )
+      expect((await readFile(join(dir, 'aac_url.txt'), 'utf8')).trim()).toBe(url)
+      const before = readPair(await readFile(join(dir, 'creds.json'), 'utf8'))
+      const token = await run('node', ['packages/cli/bin/aac.js', 'token'], { env: { AAC_CONFIG_DIR: dir } })
+      expect(token.code, token.stderr).toBe(0)
+      const after = readPair(await readFile(join(dir, 'creds.json'), 'utf8'))
+      // The expired token was refreshed through that fake cloud: aac printed the new access token and saved the pair.
+      expect(after.refresh_token).not.toBe(before.refresh_token)
+      expect(token.stdout.trim()).toBe(after.access_token)
+    })
+
+    it('PORT=N BROWSER=none npm run browser: the page with its bridge key on loopback, and a clean stop on SIGTERM', async () => {
+      ws = await fakeWorkspace()
+      const port = await freePort()
+      const browser = npmRun('browser:run', [], {
+        PORT: String(port),
+        BROWSER: 'none',
+        AAC_CONFIG_DIR: ws.dir,
+      })
+      const html = await until(
+        `the dev server on port ${port}`,
+        () =>
+          fetch(`http://localhost:${port}/`)
+            .then(async (response) => (response.ok ? response.text() : undefined))
+            .catch(() => undefined),
+        browser.output,
+      )
+      expect(html).toMatch(/<meta name="aac-bridge-key" content="[\w-]{20,}"/)
+      // Never the token file, whatever path asks for it.
+      expect((await fetch(`http://localhost:${port}/@fs${join(ws.dir, 'creds.json')}`)).status).not.toBe(200)
+      const before = await readFile(join(ws.dir, 'creds.json'), 'utf8')
+      if (browser.child.pid) process.kill(-browser.child.pid, 'SIGTERM')
+      await browser.exited
+      // Nothing left listening, and the pair untouched (the page never loaded, so nothing was refreshed).
+      expect(await fetch(`http://localhost:${port}/`).catch(() => 'closed')).toBe('closed')
+      expect(await readFile(join(ws.dir, 'creds.json'), 'utf8')).toBe(before)
+    })
+  })
+})
