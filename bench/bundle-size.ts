@@ -17,27 +17,17 @@
 // Each case is measured twice: from the TypeScript source the workspace imports, and from the JavaScript that
 // `pnpm pack` ships (tsc with tsconfig.build.json, built here into a temp folder). The packaging must add nothing:
 // the two figures should match.
-import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { buildCore, CORE_DIR } from './built-core.ts'
 
-const packageDir = fileURLToPath(new URL('../packages/core/', import.meta.url))
-const built = mkdtempSync(join(tmpdir(), 'aac-bundle-size-'))
-execFileSync(
-  join(packageDir, '..', '..', 'node_modules', '.bin', 'tsc'),
-  ['-p', join(packageDir, 'tsconfig.build.json'), '--outDir', join(built, 'dist')],
-  { stdio: 'inherit' },
-)
-// sideEffects: false in the manifest lets esbuild drop unused modules, as it does for an installed package.
-cpSync(join(packageDir, 'package.json'), join(built, 'package.json'))
+// Its manifest's sideEffects: false lets esbuild drop unused modules, as it does for an installed package.
+const built = buildCore()
 
 const entries: Array<[from: string, path: string]> = [
-  ['source', join(packageDir, 'src', 'index.ts')],
-  ['built package', join(built, 'dist', 'index.js')],
+  ['source', join(CORE_DIR, 'src', 'index.ts')],
+  ['built package', join(built.dir, 'dist', 'index.js')],
 ]
 /** The areas of the core, by the source paths (under packages/core/src/) that make them up; first match wins. */
 const AREAS: Array<[area: string, paths: RegExp]> = [
@@ -114,5 +104,5 @@ try {
     }
   }
 } finally {
-  rmSync(built, { recursive: true, force: true })
+  built.remove()
 }

@@ -1,13 +1,13 @@
 // How long plain Node takes to import @aac/core from the built package (dist/, what users install), against an
 // empty `node -e 0`: the median of 15 runs each. Prints the figures; asserts nothing.
 //
-//   npx tsx bench/import-time.ts      (builds packages/core/dist first)
+//   npx tsx bench/import-time.ts
+//
+// The package is built as a pack builds it, into a temp folder (bench/built-core.ts).
 import { execFileSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-
-const core = fileURLToPath(new URL('../packages/core/', import.meta.url))
-execFileSync('npm', ['run', 'build', '--silent'], { cwd: core, stdio: 'inherit' })
-const entry = new URL('../packages/core/dist/index.js', import.meta.url).href
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { buildCore } from './built-core.ts'
 
 function median(args: string[], runs = 15): number {
   const times: number[] = []
@@ -20,7 +20,13 @@ function median(args: string[], runs = 15): number {
   return times[Math.floor(times.length / 2)] ?? Number.NaN
 }
 
-const empty = median(['-e', '0'])
-const imported = median(['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`])
-console.log(`node -e 0: ${empty.toFixed(0)} ms`)
-console.log(`import @aac/core (dist): ${imported.toFixed(0)} ms (+${(imported - empty).toFixed(0)} ms)`)
+const built = buildCore()
+try {
+  const entry = pathToFileURL(join(built.dir, 'dist', 'index.js')).href
+  const empty = median(['-e', '0'])
+  const imported = median(['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`])
+  console.log(`node -e 0: ${empty.toFixed(0)} ms`)
+  console.log(`import @aac/core (dist): ${imported.toFixed(0)} ms (+${(imported - empty).toFixed(0)} ms)`)
+} finally {
+  built.remove()
+}

@@ -1,13 +1,16 @@
 // The packages as a user gets them: packed by pnpm (prepack builds dist/, publishConfig swaps in the published
-// manifest) and installed by npm, outside the repository. Used by the tests of the installed `aac` and by
-// bench/cli-startup.ts.
+// manifest) and installed by npm, outside the repository. Used by the consumer tests, the tests of the installed
+// `aac` and bench/cli-startup.ts.
 import { execFile } from 'node:child_process'
 import { mkdir, readdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { ROOT } from './helpers.ts'
 
 const execFileAsync = promisify(execFile)
+
+/** The lock every pack of a workspace package takes (ignored by git, inside node_modules). */
+const PACK_LOCK = join(ROOT, 'node_modules', '.cache', 'aac-pack.lock')
 
 /**
  * The environment minus npm's and pnpm's settings (npm_config_*, the repo's prefix among them), which `npm run`
@@ -43,11 +46,19 @@ export async function packPackages<Name extends string>(
   destination: string,
 ): Promise<Record<Name, string>> {
   await mkdir(destination, { recursive: true })
+  await mkdir(dirname(PACK_LOCK), { recursive: true })
   const pnpm = join(ROOT, 'node_modules', '.bin', 'pnpm')
   const env = userNpmEnv()
-  // One at a time: each prepack runs a build, and the machine has two cores.
+  // One at a time, across every test file and bench that packs: each prepack empties and rebuilds the package's
+  // dist/, so a pack running beside another of the same package could ship half a build. flock(1) (util-linux)
+  // holds the lock for the pack's lifetime, and the kernel drops it if the pack dies.
   for (const name of names) {
-    await exec(pnpm, ['pack', '--pack-destination', destination], join(ROOT, 'packages', name), env)
+    await exec(
+      'flock',
+      [PACK_LOCK, pnpm, 'pack', '--pack-destination', destination],
+      join(ROOT, 'packages', name),
+      env,
+    )
   }
   const files = await readdir(destination)
   const tarballs = {} as Record<Name, string>

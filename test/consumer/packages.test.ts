@@ -4,23 +4,14 @@
 // type-checked by tsc in every resolution mode, bundled for a browser, and linted by publint and attw.
 // Node 22 and 24 come from the node-<platform>-<arch> package, installed once into a cached temp folder.
 import { existsSync } from 'node:fs'
-import {
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  realpath,
-  rename,
-  rm,
-  writeFile,
-} from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { build } from 'esbuild'
 import { build as viteBuild } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectOneSafeRotation, fakeWorkspace, ROOT, type RunResult, run, start } from '../helpers.ts'
+import { packPackages } from '../packed.ts'
 import { startLocalRegistry } from './local-registry.ts'
 
 const PACKAGES = ['core', 'cli', 'fake-cloud'] as const
@@ -98,30 +89,15 @@ beforeAll(async () => {
   const packs = join(work, 'tarballs')
   await mkdir(app)
   await mkdir(packs)
-  const pack = async (name: string) => {
-    const cwd = join(ROOT, 'packages', name)
-    mustSucceed(
-      `pnpm pack in packages/${name}`,
-      await run(join(BIN, 'pnpm'), ['pack', '--pack-destination', packs], {
-        cwd,
-        env: ENV,
-        timeoutMs: 120_000,
-      }),
-    )
-  }
-  const [, node22, node24] = await Promise.all([
-    Promise.all(PACKAGES.map(pack)),
+  const [packed, node22, node24] = await Promise.all([
+    packPackages(PACKAGES, packs),
     nodeBinary(22),
     nodeBinary(24),
     nodeBinary(20).then((node20) => (nodes[20] = node20)),
   ])
   nodes[22] = node22
   nodes[24] = node24
-  for (const file of await readdir(packs)) {
-    const name = PACKAGES.find((p) => file === `aac-${p}-${file.match(/-(\d+\.\d+\.\d+.*)\.tgz$/)?.[1]}.tgz`)
-    if (name) tarballs[name] = join(packs, file)
-  }
-  expect(Object.keys(tarballs).sort()).toEqual([...PACKAGES].sort())
+  Object.assign(tarballs, packed)
 
   await writeFile(
     join(app, 'package.json'),

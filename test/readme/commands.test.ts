@@ -1,6 +1,6 @@
 // The README's npm commands, run as a user types them (through npm, from the repo root): every `npm run NAME`
 // in the docs is a script of the root package.json, and the ones a user runs first work: the demo, the fake
-// cloud with `aac token` against it, and the browser example's dev server. `npm test` runs itself; the
+// cloud with `aac token` against it, the browser example's dev server, and the benches. `npm test` runs itself; the
 // `setup` step these scripts start with (`npm run demo` is `setup` then `demo:run`) is the same install
 // `npm test` has just done, so it is not repeated here, where it would relink node_modules under other tests.
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -97,6 +97,23 @@ describe("the README's commands", () => {
     expect(output).toContain('Every example printed the workspace and rotated the token pair safely.')
     expect(await repoFiles()).toEqual(before)
   }, 240_000)
+
+  it('npm run bench: every bench runs and prints its figures (they are read, never asserted)', async () => {
+    const bench = npmRun('bench', [], {})
+    const code = await bench.exited
+    const output = bench.output()
+    expect(code, output).toBe(0)
+    for (const figure of [
+      /^createClient \+ memoryStorage \(built package\): [\d.]+ kB minified, [\d.]+ kB min\+gzip$/m,
+      /^import @aac\/core \(dist\): \d+ ms/m,
+      /^ {2}concurrent \/ sequential wall time: [\d.]+$/m,
+      /^installed aac token \/ node -e 0: [\d.]+/m,
+      /^ {2}postgresStorage +\d+ ms for 64 waiters \(1 refresh\)$/m,
+      /^ours \/ refresh-every-run: [\d.]+/m,
+    ]) {
+      expect(output).toMatch(figure)
+    }
+  }, 600_000)
 
   describe('with a fake cloud', () => {
     let ws: Workspace | undefined
