@@ -5,10 +5,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import process from 'node:process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { freePort } from '../servers/common.ts'
 import { type Cloud, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
 
 interface Vite {
@@ -34,17 +34,6 @@ afterEach(async () => {
   vite = undefined
   await cloud.stop()
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
 
 /** The Vite CLI as `npm run browser` runs it, on the fake cloud's config folder. */
 async function startVite(): Promise<Vite> {

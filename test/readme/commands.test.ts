@@ -5,12 +5,12 @@
 // `npm test` has just done, so it is not repeated here, where it would relink node_modules under other tests.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import process from 'node:process'
 import { afterEach, describe, expect, it } from 'vitest'
 import { fakeWorkspace, ROOT, readPair, run, type Workspace } from '../helpers.ts'
+import { freePort } from '../servers/common.ts'
 
 const scripts = (
   JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
@@ -51,17 +51,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, outpu
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`timed out waiting for ${what}; output so far:\n${output()}`)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }
 
 describe("the README's commands", () => {
