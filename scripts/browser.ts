@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import process from 'node:process'
 import { type Browser, chromium } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
+import type { AacBridgeApi } from '../examples/browser/server/plugin.ts'
+import { KEY_FRAGMENT } from '../examples/browser/src/protocol.ts'
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] || '/usr/bin/chromium'
 
@@ -32,9 +34,36 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 export interface DevServer {
-  /** `http://localhost:<port>/` */
+  /** `http://localhost:<port>/`: what the page's own HTML is served at (without the key, it gets no bridge). */
+  origin: string
+  /** The page's address, as `npm run browser` prints it: `http://localhost:<port>/#key=<this run's key>`. */
   url: string
+  /** `path` (with its query: `/?mode=standalone`) on this server, with this run's key in the fragment. */
+  address(path: string): string
+  /** This run's bridge key, which every bridge call carries (the page takes it from the address). */
+  key: string
   close(): Promise<void>
+}
+
+/**
+ * Where the page of a listening dev server is, with this run's key from its aac-bridge plugin: what
+ * `npm run browser` prints and opens.
+ */
+export function pageOf(server: ViteDevServer): Omit<DevServer, 'close'> {
+  const origin = server.resolvedUrls?.local[0]
+  if (!origin) throw new Error('the dev server did not report its URL')
+  const bridge = server.config.plugins.find((plugin) => plugin.name === 'aac-bridge')?.api as
+    | AacBridgeApi
+    | undefined
+  if (!bridge) throw new Error('the dev server runs without the aac-bridge plugin')
+  const address = (path: string) => bridge.pageAddress(new URL(path, origin).href)
+  const url = address('/')
+  return {
+    origin,
+    url,
+    address,
+    key: new URLSearchParams(new URL(url).hash.slice(1)).get(KEY_FRAGMENT) ?? '',
+  }
 }
 
 /** examples/browser/vite.config.ts, as `npm run browser` loads it, on a free port and without opening a browser. */
@@ -48,10 +77,8 @@ export async function startDevServer(repoRoot: string): Promise<DevServer> {
     server: { port: 0, strictPort: false, open: false, watch: null },
   })
   await server.listen()
-  const url = server.resolvedUrls?.local[0]
-  if (!url) throw new Error('the dev server did not report its URL')
   return {
-    url,
+    ...pageOf(server),
     async close() {
       await server.close()
       await rm(cacheDir, { recursive: true, force: true })

@@ -136,7 +136,7 @@ function browserStep(): Step {
             ]
           : [['error', 'error-message']]
         const shown = await Promise.all(fields.map(async ([label, id]) => `${label}: ${await field(id)}`))
-        return { code: ready ? 0 : 1, output: `page at ${server.url}\n${shown.join('\n')}\n` }
+        return { code: ready ? 0 : 1, output: `page at ${server.origin}\n${shown.join('\n')}\n` }
       } finally {
         await browser.close()
         await server.close()

@@ -23,14 +23,18 @@ const recordJson = { at: record.at, program: record.program, state: record.state
 
 beforeAll(async () => {
   server = await startDevServer()
-  const html = await (await fetch(server.url)).text()
-  key = /<meta name="aac-bridge-key" content="([^"]+)"/.exec(html)?.[1] ?? ''
+  key = server.key
   expect(key).not.toBe('')
-  // What the page's script finds in its HTML.
-  Object.assign(globalThis, { document: { querySelector: () => ({ content: key }) } })
+  // What the page's script finds: the address it was opened at, whose fragment it drops from the address bar.
+  const { hash, pathname, search } = new URL(server.url)
+  Object.assign(globalThis, {
+    location: { hash, pathname, search },
+    history: { state: null, replaceState: () => undefined },
+  })
 })
 afterAll(async () => {
-  Reflect.deleteProperty(globalThis, 'document')
+  Reflect.deleteProperty(globalThis, 'location')
+  Reflect.deleteProperty(globalThis, 'history')
   await server?.close()
 })
 beforeEach(async () => {

@@ -8,6 +8,7 @@ import process from 'node:process'
 import { createLogger, createServer, type Plugin, type ViteDevServer } from 'vite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type AacBridgeOptions, aacBridge } from '../../examples/browser/server/plugin.ts'
+import { pageOf } from '../../scripts/browser.ts'
 import { type Cloud, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
 
 interface Started {
@@ -58,9 +59,7 @@ async function start(options?: AacBridgeOptions): Promise<Started> {
     server: { host: 'localhost', port: 0, strictPort: false, open: false, watch: null },
   })
   await server.listen()
-  const url = server.resolvedUrls?.local[0] ?? ''
-  const html = await (await fetch(url)).text()
-  const key = /<meta name="aac-bridge-key" content="([^"]+)"/.exec(html)?.[1] ?? ''
+  const { url, key } = pageOf(server)
   expect(key).not.toBe('')
   let closed: Promise<void> | undefined
   started = {

@@ -21,9 +21,8 @@ let key: string
 
 beforeAll(async () => {
   server = await startDevServer()
-  // The key is in the page's HTML, where the page's script finds it.
-  const html = await (await fetch(server.url)).text()
-  key = /<meta name="aac-bridge-key" content="([^"]+)"/.exec(html)?.[1] ?? ''
+  // The key is in the page's address (#key=…), where the page's script finds it.
+  key = server.key
   expect(key).toMatch(/^[\w-]{40,}$/)
 })
 afterAll(async () => {
@@ -139,6 +138,16 @@ describe('browser example dev server: files', () => {
 })
 
 describe('browser example dev server: who may use the bridge', () => {
+  it("gives the key to nobody who asks: it is in the page's address only, never in what the server serves", async () => {
+    expect(server.url).toBe(`${server.origin}#key=${key}`)
+    // A program (or another user of this machine) fetching the page and its scripts finds no key.
+    for (const path of ['/', '/index.html', '/src/main.ts', '/src/bridge.ts', '/src/protocol.ts']) {
+      const response = await fetch(url(path))
+      expect(response.status, path).toBe(200)
+      expect(await response.text(), path).not.toContain(key)
+    }
+  })
+
   it('answers only callers holding the key of this run', async () => {
     const wrongKeys = [undefined, '1', `${key.slice(0, -1)}x`, '']
     for (const value of wrongKeys) {

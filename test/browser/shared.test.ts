@@ -1,10 +1,12 @@
 // The browser example in its default mode: the page shares creds.json with the CLI examples through the dev
 // server, under the same lock. Real chromium, the real Vite config, a fake cloud.
 import { spawn } from 'node:child_process'
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { hostname } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import process from 'node:process'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { nodeExample } from '../../scripts/runtimes.ts'
@@ -71,6 +73,88 @@ function runNodeExample(): Promise<{ code: number | null; stdout: string; stderr
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
 }
+
+describe('browser example, the address with the key', () => {
+  it('takes the key out of the address bar, keeps it for the tab, and a reload still shows the workspace', async () => {
+    await page.goto(server.url)
+    await waitForWorkspace(page)
+    expect(page.url()).toBe(server.origin)
+    await page.reload()
+    await waitForWorkspace(page)
+    expect(await text(page, '#workspace-name')).toBe('Fake Workspace')
+    expect(cloud.fake.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 })
+  })
+
+  it('opened without the key (another tab, another user): says which address to open, and touches nothing', async () => {
+    const before = await readFile(cloud.creds, 'utf8')
+    await page.goto(server.origin)
+    await page.waitForSelector('body[data-state="error"]', { timeout: 30_000 })
+    const message = await text(page, '#error-message')
+    expect(message).toContain('npm run browser')
+    expect(message).toContain('#key=')
+    expect(cloud.fake.stats().requests).toBe(0)
+    expect(await readFile(cloud.creds, 'utf8')).toBe(before)
+  })
+
+  it('the address of an earlier run (a restarted dev server): refused, with what to do', async () => {
+    await page.goto(server.address('/').replace(/#key=.*/, '#key=from-an-earlier-run'))
+    await page.waitForSelector('body[data-state="error"]', { timeout: 30_000 })
+    expect(await text(page, '#error-message')).toMatch(/open the address `npm run browser` printed/)
+    expect(cloud.fake.stats().requests).toBe(0)
+  })
+
+  it('opens through a file only this user can read, which forwards to the address: the key is in no argument', async () => {
+    const { pageOpener } = await import('../../examples/browser/server/page-address.ts')
+    const dir = await mkdtemp(join(tmpdir(), 'aac-opener-'))
+    // A stand-in browser: records the arguments it was started with.
+    const fake = join(dir, 'browser.sh')
+    await writeFile(
+      fake,
+      `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/argv.tmp" && mv "${dir}/argv.tmp" "${dir}/argv"\n`,
+      {
+        mode: 0o755,
+      },
+    )
+    const warnings: string[] = []
+    const opener = pageOpener({ env: { BROWSER: fake }, warn: (m) => warnings.push(m) })
+    let file = ''
+    try {
+      await opener.open(server.url)
+      await until(() => existsSync(join(dir, 'argv')))
+      const argv = await readFile(join(dir, 'argv'), 'utf8')
+      expect(argv).not.toContain(server.key)
+      file = fileURLToPath(argv.trim())
+      expect((await stat(file)).mode & 0o777).toBe(0o600)
+      expect((await stat(dirname(file))).mode & 0o777).toBe(0o700)
+      // Chromium, handed that file, lands on the page, which shows the workspace with the key the file carried.
+      await page.goto(pathToFileURL(file).href)
+      await page.waitForURL(server.origin, { timeout: 30_000 })
+      await waitForWorkspace(page)
+      expect(warnings).toEqual([])
+    } finally {
+      await opener.remove()
+      await rm(dir, { recursive: true, force: true })
+    }
+    // The dev server's close removes it (the plugin calls remove() then).
+    expect(existsSync(dirname(file))).toBe(false)
+  })
+
+  it('a browser that cannot be started is a warning that points at the printed address', async () => {
+    const { pageOpener } = await import('../../examples/browser/server/page-address.ts')
+    const warnings: string[] = []
+    const opener = pageOpener({ env: { BROWSER: '/nonexistent/browser' }, warn: (m) => warnings.push(m) })
+    try {
+      await opener.open(server.url)
+      await until(() => warnings.length > 0)
+    } finally {
+      await opener.remove()
+    }
+    expect(warnings).toEqual([
+      expect.stringMatching(/^\[aac\] Could not open a browser .*open the page's address printed above\.$/),
+    ])
+    expect(warnings.join('')).not.toContain(server.key)
+  })
+})
 
 describe('browser example, shared creds.json', () => {
   it('shows the workspace after one refresh and leaves the rotated pair in creds.json', async () => {
@@ -183,7 +267,7 @@ describe('browser example, shared creds.json', () => {
     await page.goto(server.url)
     await waitForWorkspace(page)
     const statuses = await page.evaluate(async (apiUrl) => {
-      const key = document.querySelector<HTMLMetaElement>('meta[name="aac-bridge-key"]')?.content ?? ''
+      const key = sessionStorage.getItem('aac.bridgeKey') ?? ''
       const bridge = { 'x-aac-bridge': key }
       const status = (path: string, init: RequestInit = {}) => fetch(path, init).then((r) => r.status)
       const via = (origin: string, path: string) => `/__aac/proxy/${encodeURIComponent(origin)}${path}`

@@ -103,7 +103,7 @@ function contractBundle(): Promise<string> {
 
 describe('browser example, standalone mode', () => {
   it('two tabs with an expired token refresh once between them', async () => {
-    const standalone = `${server.url}?mode=standalone`
+    const standalone = server.address('/?mode=standalone')
     const first = await context.newPage()
     await first.goto(standalone)
     await first.waitForSelector('body[data-state="needs-tokens"]')
@@ -134,7 +134,7 @@ describe('browser example, standalone mode', () => {
 
   it('stores a pasted pair and uses it', async () => {
     const page = await context.newPage()
-    await page.goto(`${server.url}?mode=standalone`)
+    await page.goto(server.address('/?mode=standalone'))
     await page.waitForSelector('body[data-state="needs-tokens"]')
     const pair = cloud.fake.issueTokens({ expired: true })
     await page.fill('#seed-access', pair.accessToken)
@@ -149,7 +149,7 @@ describe('browser example, standalone mode', () => {
   it('webStorage passes the storage contract in chromium (real IndexedDB and Web Locks)', async () => {
     const page = await context.newPage()
     // Any page of the dev server's origin: a secure context (localhost) with IndexedDB and navigator.locks.
-    await page.goto(`${server.url}?mode=standalone`)
+    await page.goto(server.address('/?mode=standalone'))
     await page.evaluate(await contractBundle())
     const results: CaseResult[] = await page.evaluate('aacContract.run()')
     // Every case the contract defines ran in the page (same options as the entry: the defaults), then the
@@ -165,7 +165,7 @@ describe('browser example, standalone mode', () => {
     const pages = await Promise.all([1, 2].map(() => context.newPage()))
     const code = await contractBundle()
     for (const page of pages) {
-      await page.goto(`${server.url}?mode=standalone`)
+      await page.goto(server.address('/?mode=standalone'))
       await page.evaluate(code)
     }
     const key = `aac.counter.${randomUUID()}`

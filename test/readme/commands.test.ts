@@ -133,7 +133,7 @@ describe("the README's commands", () => {
       expect(token.stdout.trim()).toBe(after.access_token)
     })
 
-    it('PORT=N BROWSER=none npm run browser: the page with its bridge key on loopback, and a clean stop on SIGTERM', async () => {
+    it("PORT=N BROWSER=none npm run browser: prints the page's address with its key (not in the HTML), and stops cleanly on SIGTERM", async () => {
       ws = await fakeWorkspace()
       const port = await freePort()
       const browser = npmRun('browser:run', [], {
@@ -141,15 +141,18 @@ describe("the README's commands", () => {
         BROWSER: 'none',
         AAC_CONFIG_DIR: ws.dir,
       })
-      const html = await until(
+      // The page's address, with this run's key after the #, as the terminal shows it.
+      const address = await until(
         `the dev server on port ${port}`,
-        () =>
-          fetch(`http://localhost:${port}/`)
-            .then(async (response) => (response.ok ? response.text() : undefined))
-            .catch(() => undefined),
+        async () =>
+          new RegExp(`Page: +(http://localhost:${port}/#key=[\\w-]{40,})`).exec(browser.output())?.[1],
         browser.output,
       )
-      expect(html).toMatch(/<meta name="aac-bridge-key" content="[\w-]{20,}"/)
+      const key = new URL(address).hash.slice('#key='.length)
+      const html = await (await fetch(`http://localhost:${port}/`)).text()
+      expect(html).toContain('<script type="module" src="/src/main.ts">')
+      expect(html).not.toContain(key)
+      expect(browser.output()).not.toContain('Could not open a browser')
       // Never the token file, whatever path asks for it.
       expect((await fetch(`http://localhost:${port}/@fs${join(ws.dir, 'creds.json')}`)).status).not.toBe(200)
       const before = await readFile(join(ws.dir, 'creds.json'), 'utf8')

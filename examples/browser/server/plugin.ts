@@ -14,8 +14,10 @@
  *
  * Tokens cross only loopback, and only to this origin's pages: every call must come from a loopback address
  * with a loopback Host header (no DNS rebinding), carry no foreign Origin, and carry `x-aac-bridge` holding
- * this run's key, which the plugin writes into the HTML it serves. Other sites cannot send that header without
- * a CORS preflight this server never approves, and callers that never loaded the page do not have the key.
+ * this run's key. The key travels only in the page's address (`#key=…`, page-address.ts), which the dev server
+ * prints and opens; the HTML it serves holds none. Other sites cannot send that header without a CORS
+ * preflight this server never approves, and local callers without the address (another user, a program that
+ * fetches the page) do not have the key.
  * Nothing here logs a token.
  *
  * Stopping never loses a pair (see shutdown.ts): the server's close waits for the token requests in flight
@@ -31,10 +33,11 @@ import { LOCK_DEFAULTS } from '@aac/core/fs'
 import { debugRequested } from '@aac/core/process'
 import { refusedWrite, writablePair } from '@aac/core/storage/pair-codec'
 import type { Logger, Plugin } from 'vite'
-import { BRIDGE_HEADER, BRIDGE_KEY_META, BRIDGE_PREFIX, LOCK_HEADER } from '../src/protocol.ts'
+import { BRIDGE_HEADER, BRIDGE_PREFIX, LOCK_HEADER } from '../src/protocol.ts'
 import { type Allowed, classify, forward, proxyError, proxyTarget, readBody, refuse } from './forward.ts'
 import { createLeases, type LeaseOptions } from './leases.ts'
 import { pairMetaOf } from './meta.ts'
+import { pageAddress, pageOpener } from './page-address.ts'
 import {
   type BridgeStorage,
   bridgeStorage,
@@ -64,6 +67,12 @@ export interface AacBridgeOptions extends LeaseOptions {
   handleSignals?: boolean
 }
 
+/** What the plugin offers the program that starts Vite in-process (`plugin.api`). */
+export interface AacBridgeApi {
+  /** `origin` (as `server.resolvedUrls.local[0]`) with this run's key: the address to open the page at. */
+  pageAddress(origin: string): string
+}
+
 /** A pair the page was handed by a token endpoint and has not saved yet, with where it belongs. */
 interface Unsaved {
   tokens: StoredTokens
@@ -77,7 +86,7 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
   const delivered = new Map<string, Unsaved>()
   const leases = createLeases({ ...options, beforeEnd: (id, lockHeld) => saveDelivered(id, lockHeld) })
   const inFlight = createInFlight()
-  // A new key each time the dev server starts: pages of an earlier run, and callers that never loaded the
+  // A new key each time the dev server starts: pages of an earlier run, and callers that were never given the
   // page, get no answer.
   const key = randomBytes(32).toString('base64url')
   const debug = debugRequested()
@@ -321,12 +330,8 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
       root = config.root
       logger = config.logger
     },
-    // The page reads the key from here (src/bridge.ts). Vite serves this HTML to any local caller, so the key
-    // keeps out those that never load the page, and pages of other dev-server runs, not a local program that
-    // fetches the page first.
-    transformIndexHtml: () => [
-      { tag: 'meta', attrs: { name: BRIDGE_KEY_META, content: key }, injectTo: 'head' },
-    ],
+    /** For the tests and the demo, which start the server in-process: the page's address with this run's key. */
+    api: { pageAddress: (origin: string) => pageAddress(origin, key) } satisfies AacBridgeApi,
     // Awaited by Vite's server.close() and restart, after the server is torn down. The httpServer's 'close'
     // (below) starts the same wait earlier, and covers a Vite without this hook.
     closeServer: () => shutdown(),
@@ -334,6 +339,29 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
       // Vite cuts the page's connections, then closes: from here no token request is sent, and the close is
       // over (see closeServer) only when those in flight are answered and their pairs saved.
       server.httpServer?.on('close', () => void shutdown())
+      // The page's address carries the key: Vite's own lines ("Local: http://localhost:5173/") and its opening
+      // of that bare address are replaced, at start and by the `u` and `o` shortcuts.
+      const opener = pageOpener({
+        env: options.env ?? process.env,
+        warn: (m) => server.config.logger.warn(m),
+      })
+      server.httpServer?.on('close', () => void opener.remove())
+      const address = () => {
+        const origin = server.resolvedUrls?.local[0]
+        return origin ? pageAddress(origin, key) : undefined
+      }
+      server.printUrls = () => {
+        const page = address()
+        if (!page) return
+        server.config.logger.info(`  ➜  Page:    ${page}`)
+        server.config.logger.info(
+          "              (after the # is this run's key: only whoever has this address can use the page's token bridge)",
+        )
+      }
+      server.openBrowser = () => {
+        const page = address()
+        if (page) void opener.open(page)
+      }
       if (server.httpServer && options.handleSignals !== false) {
         removeSignalListeners = stopOnSignals({ close: () => server.close(), graceMs: stopWaitMs })
       }
@@ -376,7 +404,7 @@ function guard(req: IncomingMessage, key: string): string | undefined {
     return 'The token bridge refuses requests from other sites.'
   }
   if (!sameSecret(req.headers[BRIDGE_HEADER], key)) {
-    return `Requests to the token bridge must carry ${BRIDGE_HEADER} with the key of this dev-server run: reload the page (the dev server may have been restarted).`
+    return `Requests to the token bridge must carry ${BRIDGE_HEADER} with the key of this dev-server run: open the address \`npm run browser\` printed when it started (it ends in #key=…; each start has a new key).`
   }
   return undefined
 }

@@ -14,9 +14,10 @@ import {
 } from '@aac/core'
 import {
   BRIDGE_HEADER,
-  BRIDGE_KEY_META,
   BRIDGE_PREFIX,
   type ErrorBody,
+  KEY_FRAGMENT,
+  KEY_SESSION_ITEM,
   LOCK_ERRORS,
   LOCK_HEADER,
   PROXY_ERROR_HEADER,
@@ -24,13 +25,32 @@ import {
 
 export const BRIDGE_BASE = BRIDGE_PREFIX
 
-/** This dev-server run's key, which it wrote into the page's HTML: every bridge call must carry it. */
+let keyOfThisTab: string | undefined
+
+/**
+ * This dev-server run's key, which every bridge call carries. It arrives in the address's fragment (`#key=…`,
+ * never sent to a server); the page takes it out of the address bar (a shared screen, a copied link) and keeps
+ * it for this tab in sessionStorage, so that a reload still has it. main.ts calls this first thing.
+ */
+export function takeBridgeKey(): string | undefined {
+  if (keyOfThisTab) return keyOfThisTab
+  const fromAddress = new URLSearchParams(location.hash.slice(1)).get(KEY_FRAGMENT) ?? undefined
+  if (fromAddress) history.replaceState(history.state, '', `${location.pathname}${location.search}`)
+  try {
+    if (fromAddress) sessionStorage.setItem(KEY_SESSION_ITEM, fromAddress)
+    keyOfThisTab = fromAddress ?? sessionStorage.getItem(KEY_SESSION_ITEM) ?? undefined
+  } catch {
+    keyOfThisTab = fromAddress // storage turned off: the key serves this load only
+  }
+  return keyOfThisTab
+}
+
 function bridgeKey(): string {
-  const key = document.querySelector<HTMLMetaElement>(`meta[name="${BRIDGE_KEY_META}"]`)?.content
+  const key = takeBridgeKey()
   if (!key) {
     throw new StorageError(
       'STORAGE_ERROR',
-      "This page did not come from the example's dev server (it holds no bridge key): start it with `npm run browser` and open the address it prints.",
+      "This page was opened without the dev server's key: open the address `npm run browser` printed in its terminal (it ends in #key=…); it opens that address itself unless BROWSER=none.",
     )
   }
   return key

@@ -17,10 +17,19 @@ import {
   type TokenStorage,
   webStorage,
 } from '@aac/core'
-import { type BridgeStorage, bridgedFetch, bridgeStorage, loadBridgeConfig, toError } from './bridge.ts'
+import {
+  type BridgeStorage,
+  bridgedFetch,
+  bridgeStorage,
+  loadBridgeConfig,
+  takeBridgeKey,
+  toError,
+} from './bridge.ts'
 import { byId, setState, showError, showOnly, showToken, showWorkspace } from './view.ts'
 
 const STANDALONE_KEY = 'aac.tokens'
+// Out of the address bar before anything else: the dev server's key (#key=…), kept for this tab.
+takeBridgeKey()
 const params = new URLSearchParams(location.search)
 const standalone = params.get('mode') === 'standalone'
 const debug = params.has('debug')

@@ -10,8 +10,13 @@ export const BRIDGE_PREFIX = '/__aac'
  * CORS preflight the server never approves, and without the key no caller gets an answer.
  */
 export const BRIDGE_HEADER = 'x-aac-bridge'
-/** The `<meta name>` the dev server puts the bridge key in, in the HTML it serves (a new key at each start). */
-export const BRIDGE_KEY_META = 'aac-bridge-key'
+/**
+ * The name of the bridge key in the page address's fragment (`http://localhost:5173/#key=…`): the dev server
+ * prints that address and opens it, with a new key at each start. The HTML it serves holds no key.
+ */
+export const KEY_FRAGMENT = 'key'
+/** Where the page keeps the key for its tab once it took it out of the address bar (sessionStorage: reloads). */
+export const KEY_SESSION_ITEM = 'aac.bridgeKey'
 /**
  * Sent with proxied requests while the page holds the creds.json lock (its lease id): the dev server forwards
  * a refresh of the shared pair only under a live lease.
