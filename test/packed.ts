@@ -23,9 +23,15 @@ export function userNpmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs a command, failing with its output (which holds no token: packing and installing only). */
-async function exec(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+async function exec(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeout = 240_000,
+): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(command, args, { cwd, env, maxBuffer: 16 << 20, timeout: 240_000 })
+    const { stdout } = await execFileAsync(command, args, { cwd, env, maxBuffer: 16 << 20, timeout })
     return stdout
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string }
@@ -51,13 +57,16 @@ export async function packPackages<Name extends string>(
   const env = userNpmEnv()
   // One at a time, across every test file and bench that packs: each prepack empties and rebuilds the package's
   // dist/, so a pack running beside another of the same package could ship half a build. flock(1) (util-linux)
-  // holds the lock for the pack's lifetime, and the kernel drops it if the pack dies.
+  // holds the lock for the pack's lifetime, and the kernel drops it if the pack dies. The wait for the lock
+  // (-w) and the pack (timeout(1), which ends pnpm itself, so that it cannot hold the lock on) are bounded
+  // apart: several test files may queue for it on a loaded machine.
   for (const name of names) {
     await exec(
       'flock',
-      [PACK_LOCK, pnpm, 'pack', '--pack-destination', destination],
+      ['-w', '600', PACK_LOCK, 'timeout', '240', pnpm, 'pack', '--pack-destination', destination],
       join(ROOT, 'packages', name),
       env,
+      900_000,
     )
   }
   const files = await readdir(destination)

@@ -3,10 +3,12 @@
 // it finishes that request, saves the new pair, and exits 128 + the signal's number. A second signal quits at
 // once.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import process from 'node:process'
+import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { freePort } from '../servers/common.ts'
 import { type Cloud, refreshThroughBridge, repoRoot, startCloud } from './harness.ts'
@@ -36,7 +38,7 @@ afterEach(async () => {
 })
 
 /** The Vite CLI as `npm run browser` runs it, on the fake cloud's config folder. */
-async function startVite(): Promise<Vite> {
+async function startVite(env: NodeJS.ProcessEnv = { BROWSER: 'none' }): Promise<Vite> {
   const port = await freePort()
   // package.json's browser:run, without npm in between: the signals must reach Vite itself.
   const scripts = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts as Record<
@@ -46,7 +48,7 @@ async function startVite(): Promise<Vite> {
   const [bin = 'vite', ...args] = (scripts['browser:run'] ?? '').split(' ')
   const child = spawn(join(repoRoot, 'node_modules/.bin', bin), [...args, '--port', String(port)], {
     cwd: repoRoot,
-    env: { ...process.env, AAC_CONFIG_DIR: cloud.dir, AAC_DEBUG: '', BROWSER: 'none', PORT: '' },
+    env: { ...process.env, AAC_CONFIG_DIR: cloud.dir, AAC_DEBUG: '', PORT: '', ...env },
     // stdin stays open: Vite closes when it ends.
     stdio: ['pipe', 'pipe', 'pipe'],
   })
@@ -173,6 +175,39 @@ describe('browser example dev server (the Vite CLI): stopped by a signal during 
     const stored = await creds()
     expect(stored.refresh_token).not.toBe(cloud.initial.refreshToken)
     expect(cloud.fake.isRefreshTokenValid(stored.refresh_token)).toBe(true)
+  })
+
+  it('opens the page through a private forwarding file (no key in any argument), which goes when Vite exits', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aac-fake-browser-'))
+    try {
+      // A stand-in browser: writes down the arguments it was started with.
+      const fake = join(dir, 'browser.sh')
+      await writeFile(
+        fake,
+        `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/argv.tmp" && mv "${dir}/argv.tmp" "${dir}/argv"\n`,
+        {
+          mode: 0o755,
+        },
+      )
+      const dev = await startVite({ BROWSER: fake })
+      for (let waited = 0; !existsSync(join(dir, 'argv')); waited += 50) {
+        if (waited > 15_000) throw new Error(`the browser was never started:\n${dev.output()}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      const argv = await readFile(join(dir, 'argv'), 'utf8')
+      expect(argv).not.toContain(dev.key)
+      const file = fileURLToPath(argv.trim())
+      expect((await stat(file)).mode & 0o777).toBe(0o600)
+      expect(await readFile(file, 'utf8')).toContain(`url=${dev.url}#key=${dev.key}"`)
+      // Vite's own line for the bare address is replaced by the page's address.
+      expect(dev.output()).not.toMatch(/Local:/)
+      expect(dev.output()).not.toMatch(/Could not open a browser/)
+      dev.child.kill('SIGTERM')
+      expect((await dev.exited).code).toBe(143)
+      expect(existsSync(dirname(file))).toBe(false)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('with nothing in flight, exits at once', async () => {

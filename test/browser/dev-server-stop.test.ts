@@ -224,6 +224,22 @@ describe('browser example dev server: a page that never saves', () => {
   })
 })
 
+describe('browser example dev server: a restart inside Vite (`r`, an edited config)', () => {
+  it('keeps the key: the open page, which reloads itself, still uses the bridge', async () => {
+    const dev = await start()
+    await dev.server.restart()
+    expect(pageOf(dev.server).key).toBe(dev.key)
+    const lockId = await acquire(dev)
+    expect((await bridge(dev, '/lock/release', { lockId })).status).toBe(200)
+    // Any other key is still refused.
+    const refused = await fetch(new URL('/__aac/lock/acquire', dev.url), {
+      method: 'POST',
+      headers: { 'x-aac-bridge': `${dev.key.slice(0, -1)}x` },
+    })
+    expect(refused.status).toBe(403)
+  })
+})
+
 describe('browser example dev server: how long close() waits', () => {
   it('at most stopWaitMs, then says what is lost and where the record is', async () => {
     const dev = await start({ stopWaitMs: 400, handleSignals: false })

@@ -75,14 +75,24 @@ function runNodeExample(): Promise<{ code: number | null; stdout: string; stderr
 }
 
 describe('browser example, the address with the key', () => {
-  it('takes the key out of the address bar, keeps it for the tab, and a reload still shows the workspace', async () => {
-    await page.goto(server.url)
-    await waitForWorkspace(page)
-    expect(page.url()).toBe(server.origin)
-    await page.reload()
-    await waitForWorkspace(page)
-    expect(await text(page, '#workspace-name')).toBe('Fake Workspace')
-    expect(cloud.fake.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 })
+  it('takes the key out of the address bar and keeps it: a reload and a second tab at the bare address work', async () => {
+    // One browser profile (a context) with two tabs: what a user's browser is.
+    const context = await browser.newContext()
+    try {
+      const first = await context.newPage()
+      await first.goto(server.url)
+      await waitForWorkspace(first)
+      expect(first.url()).toBe(server.origin)
+      await first.reload()
+      await waitForWorkspace(first)
+      expect(await text(first, '#workspace-name')).toBe('Fake Workspace')
+      const second = await context.newPage()
+      await second.goto(server.origin)
+      await waitForWorkspace(second)
+      expect(cloud.fake.stats()).toMatchObject({ refreshes: 1, reuseDetected: 0 })
+    } finally {
+      await context.close()
+    }
   })
 
   it('opened without the key (another tab, another user): says which address to open, and touches nothing', async () => {
@@ -116,7 +126,11 @@ describe('browser example, the address with the key', () => {
       },
     )
     const warnings: string[] = []
-    const opener = pageOpener({ env: { BROWSER: fake }, warn: (m) => warnings.push(m) })
+    const opener = pageOpener({
+      env: { BROWSER: fake },
+      info: () => undefined,
+      warn: (m) => warnings.push(m),
+    })
     let file = ''
     try {
       await opener.open(server.url)
@@ -132,22 +146,25 @@ describe('browser example, the address with the key', () => {
       await waitForWorkspace(page)
       expect(warnings).toEqual([])
     } finally {
-      await opener.remove()
+      opener.remove()
       await rm(dir, { recursive: true, force: true })
     }
-    // The dev server's close removes it (the plugin calls remove() then).
     expect(existsSync(dirname(file))).toBe(false)
   })
 
   it('a browser that cannot be started is a warning that points at the printed address', async () => {
     const { pageOpener } = await import('../../examples/browser/server/page-address.ts')
     const warnings: string[] = []
-    const opener = pageOpener({ env: { BROWSER: '/nonexistent/browser' }, warn: (m) => warnings.push(m) })
+    const opener = pageOpener({
+      env: { BROWSER: '/nonexistent/browser' },
+      info: () => undefined,
+      warn: (m) => warnings.push(m),
+    })
     try {
       await opener.open(server.url)
       await until(() => warnings.length > 0)
     } finally {
-      await opener.remove()
+      opener.remove()
     }
     expect(warnings).toEqual([
       expect.stringMatching(/^\[aac\] Could not open a browser .*open the page's address printed above\.$/),
@@ -267,7 +284,7 @@ describe('browser example, shared creds.json', () => {
     await page.goto(server.url)
     await waitForWorkspace(page)
     const statuses = await page.evaluate(async (apiUrl) => {
-      const key = sessionStorage.getItem('aac.bridgeKey') ?? ''
+      const key = localStorage.getItem('aac.bridgeKey') ?? ''
       const bridge = { 'x-aac-bridge': key }
       const status = (path: string, init: RequestInit = {}) => fetch(path, init).then((r) => r.status)
       const via = (origin: string, path: string) => `/__aac/proxy/${encodeURIComponent(origin)}${path}`

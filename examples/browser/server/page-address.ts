@@ -9,11 +9,12 @@
  * the address: a URL given as an argument would show in every user's process list (/proc/<pid>/cmdline) for as
  * long as the browser it started runs. Jupyter opens its pages the same way, for the same reason.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import process from 'node:process'
 import { pathToFileURL } from 'node:url'
-import open, { type App, apps } from 'open'
+import open from 'open'
 import { KEY_FRAGMENT } from '../src/protocol.ts'
 
 /** `origin` (`http://localhost:5173/`) with the key in the fragment. */
@@ -23,29 +24,31 @@ export function pageAddress(origin: string, key: string): string {
   return url.href
 }
 
-/** What {@link openPage} needs: the environment (BROWSER, BROWSER_ARGS) and where to say it failed. */
-export interface OpenPageOptions {
+/** What {@link pageOpener} needs: the environment (BROWSER, BROWSER_ARGS) and where to say what happened. */
+export interface PageOpenerOptions {
   env: Record<string, string | undefined>
+  info(message: string): void
   warn(message: string): void
 }
 
-/** The forwarding files of one dev-server run, in one private folder; `remove()` deletes the folder. */
+/** The forwarding file of one dev-server run, in a private folder; `remove()` deletes the folder. */
 export interface PageOpener {
   open(address: string): Promise<void>
-  remove(): Promise<void>
+  /** Synchronous: it runs from the server's close, right before a signal's exit. */
+  remove(): void
 }
 
 /**
  * Opens `address` in a browser as Vite would (`BROWSER=none`: not at all; `BROWSER=<program>`, with
- * `BROWSER_ARGS`: that program; else the default browser), but through a private forwarding file. A failure
- * is a warning: the address printed in the terminal still works.
+ * `BROWSER_ARGS`: that program; else the system's default program for a web page), but through a private
+ * forwarding file. A failure is a warning: the address printed in the terminal still works.
  *
  * @example
- * const opener = pageOpener({ env: process.env, warn: console.warn })
- * await opener.open(pageAddress('http://localhost:5173/', key)) // later: await opener.remove()
+ * const opener = pageOpener({ env: process.env, info: console.log, warn: console.warn })
+ * await opener.open(pageAddress('http://localhost:5173/', key)) // when the server closes: opener.remove()
  */
-export function pageOpener(options: OpenPageOptions): PageOpener {
-  let folder: Promise<string> | undefined
+export function pageOpener(options: PageOpenerOptions): PageOpener {
+  let folder: string | undefined
   return {
     async open(address) {
       const browser = options.env['BROWSER'] ?? ''
@@ -56,29 +59,27 @@ export function pageOpener(options: OpenPageOptions): PageOpener {
         )
       try {
         // mkdtemp makes the folder 0700; the file is 0600 as well, in case the folder is ever shared.
-        folder ??= mkdtemp(join(tmpdir(), 'aac-browser-'))
-        const file = join(await folder, 'open-page.html')
-        await writeFile(file, forwardingPage(address), { mode: 0o600 })
-        const target = pathToFileURL(file).href
-        const launch = async (app?: App) =>
-          // A program that cannot start (a wrong BROWSER) shows as an 'error' event, not a rejection.
-          (await open(target, app ? { app } : {})).once('error', failed)
-        if (browser) {
-          await launch({
-            name: browser,
-            arguments: options.env['BROWSER_ARGS']?.split(' ').filter(Boolean) ?? [],
-          })
-        } else {
-          // The default browser, not the default program for .html files (an editor, on some desktops); open
-          // knows the common browsers only, and for the others the default program it is.
-          await launch({ name: apps.browser }).catch(() => launch())
+        folder ??= mkdtempSync(join(tmpdir(), 'aac-browser-'))
+        const file = join(folder, 'open-page.html')
+        writeFileSync(file, forwardingPage(address), { mode: 0o600 })
+        const args = options.env['BROWSER_ARGS']?.split(' ').filter(Boolean) ?? []
+        const child = await open(
+          pathToFileURL(file).href,
+          browser ? { app: { name: browser, arguments: args } } : {},
+        )
+        // A program that cannot start (a wrong BROWSER) shows as an 'error' event, not a rejection.
+        child.once('error', failed)
+        if (process.platform === 'linux') {
+          options.info(
+            `[aac] Opening the page through ${file}: if the browser says the file is missing (a snap browser cannot read ${tmpdir()}), open the address above.`,
+          )
         }
       } catch (error) {
         failed(error)
       }
     },
-    async remove() {
-      if (folder) await rm(await folder, { recursive: true, force: true })
+    remove() {
+      if (folder) rmSync(folder, { recursive: true, force: true })
     },
   }
 }

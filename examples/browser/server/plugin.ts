@@ -73,6 +73,19 @@ export interface AacBridgeApi {
   pageAddress(origin: string): string
 }
 
+const KEY_SLOT = Symbol.for('aac-bridge.key')
+
+/**
+ * The key of this dev-server process: a new one each time `npm run browser` starts, so pages of an earlier run
+ * and callers never given the address get no answer. Kept across restarts inside Vite (`r`, an edited config),
+ * which rebuild this plugin: the open page reloads itself then, and must still hold a valid key.
+ */
+function processKey(): string {
+  const slot = globalThis as { [KEY_SLOT]?: string }
+  slot[KEY_SLOT] ??= randomBytes(32).toString('base64url')
+  return slot[KEY_SLOT]
+}
+
 /** A pair the page was handed by a token endpoint and has not saved yet, with where it belongs. */
 interface Unsaved {
   tokens: StoredTokens
@@ -86,9 +99,7 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
   const delivered = new Map<string, Unsaved>()
   const leases = createLeases({ ...options, beforeEnd: (id, lockHeld) => saveDelivered(id, lockHeld) })
   const inFlight = createInFlight()
-  // A new key each time the dev server starts: pages of an earlier run, and callers that were never given the
-  // page, get no answer.
-  const key = randomBytes(32).toString('base64url')
+  const key = processKey()
   const debug = debugRequested()
   let root = process.cwd()
   let logger: Logger | undefined
@@ -343,9 +354,11 @@ export function aacBridge(options: AacBridgeOptions = {}): Plugin {
       // of that bare address are replaced, at start and by the `u` and `o` shortcuts.
       const opener = pageOpener({
         env: options.env ?? process.env,
+        info: (m) => server.config.logger.info(m),
         warn: (m) => server.config.logger.warn(m),
       })
-      server.httpServer?.on('close', () => void opener.remove())
+      // At once, not after an await: on a signal, the process exits right after the close.
+      server.httpServer?.on('close', () => opener.remove())
       const address = () => {
         const origin = server.resolvedUrls?.local[0]
         return origin ? pageAddress(origin, key) : undefined

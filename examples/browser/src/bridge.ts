@@ -17,7 +17,7 @@ import {
   BRIDGE_PREFIX,
   type ErrorBody,
   KEY_FRAGMENT,
-  KEY_SESSION_ITEM,
+  KEY_STORAGE_ITEM,
   LOCK_ERRORS,
   LOCK_HEADER,
   PROXY_ERROR_HEADER,
@@ -30,15 +30,16 @@ let keyOfThisTab: string | undefined
 /**
  * This dev-server run's key, which every bridge call carries. It arrives in the address's fragment (`#key=…`,
  * never sent to a server); the page takes it out of the address bar (a shared screen, a copied link) and keeps
- * it for this tab in sessionStorage, so that a reload still has it. main.ts calls this first thing.
+ * it in localStorage, which only pages of this origin read: a reload, a second tab, standalone mode or a
+ * bookmark of http://localhost:5173 then work until the dev server is started again. main.ts calls this first.
  */
 export function takeBridgeKey(): string | undefined {
   if (keyOfThisTab) return keyOfThisTab
   const fromAddress = new URLSearchParams(location.hash.slice(1)).get(KEY_FRAGMENT) ?? undefined
   if (fromAddress) history.replaceState(history.state, '', `${location.pathname}${location.search}`)
   try {
-    if (fromAddress) sessionStorage.setItem(KEY_SESSION_ITEM, fromAddress)
-    keyOfThisTab = fromAddress ?? sessionStorage.getItem(KEY_SESSION_ITEM) ?? undefined
+    if (fromAddress) localStorage.setItem(KEY_STORAGE_ITEM, fromAddress)
+    keyOfThisTab = fromAddress ?? localStorage.getItem(KEY_STORAGE_ITEM) ?? undefined
   } catch {
     keyOfThisTab = fromAddress // storage turned off: the key serves this load only
   }
@@ -215,7 +216,7 @@ async function send(
   } catch (error) {
     throw new StorageError(
       'STORAGE_ERROR',
-      'The dev server does not answer: start it again with `npm run browser`, then reload this page.',
+      'The dev server does not answer: start it again with `npm run browser` and open the address it prints (each start has a new key).',
       { cause: error },
     )
   }

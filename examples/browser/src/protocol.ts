@@ -15,8 +15,8 @@ export const BRIDGE_HEADER = 'x-aac-bridge'
  * prints that address and opens it, with a new key at each start. The HTML it serves holds no key.
  */
 export const KEY_FRAGMENT = 'key'
-/** Where the page keeps the key for its tab once it took it out of the address bar (sessionStorage: reloads). */
-export const KEY_SESSION_ITEM = 'aac.bridgeKey'
+/** Where the page keeps the key once it took it out of the address bar (localStorage: reloads, other tabs). */
+export const KEY_STORAGE_ITEM = 'aac.bridgeKey'
 /**
  * Sent with proxied requests while the page holds the creds.json lock (its lease id): the dev server forwards
  * a refresh of the shared pair only under a live lease.
