@@ -21,7 +21,7 @@ import {
   removeCopy,
   saveRecovery,
 } from './file/leftovers.ts'
-import { underFileLock } from './file/lock.ts'
+import { storeFileLock } from './file/lock.ts'
 import { readTextFile } from './file/read-text-file.ts'
 import { resolveTarget } from './file/resolve-target.ts'
 import {
@@ -127,9 +127,8 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
     staleMs: options.staleMs ?? LOCK_TIMING.staleMs,
   }
   const { region } = options
-  // How many withLock calls of this instance are inside their critical section. Only then may read() move a
-  // corrupt file aside or adopt a leftover pair: see readTokens.
-  let holding = 0
+  // Only while it is held may read() move a corrupt file aside or adopt a leftover pair: see readTokens.
+  const lock = storeFileLock(resolveLockPath, lockOptions)
   // A leftover copy whose pair read() returned but could not save to creds.json: removed by the first write
   // that saves that pair (or a newer one).
   let pending: Adopted | undefined
@@ -151,10 +150,10 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
     lockPath: fixedLockPath ?? `${path}.lock`,
     resolveLockPath,
     async read() {
-      const read = await readTokens(path, holding > 0, region)
+      const read = await readTokens(path, lock.held, region)
       const current = read?.tokens
       if (read) remember(read.tokens, read.text)
-      if (holding === 0) return current
+      if (!lock.held) return current
       const adopted = await adoptLeftover(path, current)
       if (!adopted) return current
       try {
@@ -175,16 +174,7 @@ export function fileStorage(options: FileStorageOptions): FileTokenStorage {
         await removeCopy(saved)
       }
     },
-    async withLock(fn, { signal } = {}) {
-      return underFileLock(await resolveLockPath(), { ...lockOptions, signal }, async () => {
-        holding++
-        try {
-          return await fn()
-        } finally {
-          holding--
-        }
-      })
-    },
+    withLock: (fn, options) => lock.withLock(fn, options),
     saveRecovery: (tokens) => saveRecovery(path, tokens),
   }
 }

@@ -11,7 +11,7 @@ import { StorageError } from '../errors.ts'
 import { LOCK_TIMING } from '../lock-timing.ts'
 import { explainWriteError } from './file/checks.ts'
 import { isNewer } from './file/leftovers.ts'
-import { underFileLock } from './file/lock.ts'
+import { storeFileLock } from './file/lock.ts'
 import { KeychainError, type KeyringEntry, keychainError, openEntry } from './keychain/binding.ts'
 import {
   checkAccount,
@@ -145,9 +145,6 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
     account + RECOVERED_SUFFIX,
     keychainLocation(service, account + RECOVERED_SUFFIX),
   )
-  // How many withLock calls of this instance are inside their critical section: only then does read() adopt a
-  // recovered pair (outside the lock another program may be saving it right now).
-  let holding = 0
   // A recovered pair read() returned but could not save to the entry: removed by the first write of it or a newer one.
   let pending: StoredTokens | undefined
   // Whoever takes the lock by its path (withLock, the browser example's bridge) finds its folder there.
@@ -155,6 +152,9 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
     await makeStateDir(dirname(lockPath))
     return lockPath
   }
+  // Only while it is held does read() adopt a recovered pair (outside the lock another program may be saving
+  // it right now).
+  const lock = storeFileLock(resolveLockPath, lockOptions)
 
   const readPair = async (entry: Entry): Promise<StoredTokens | undefined> => {
     const text = await entry.get()
@@ -174,7 +174,7 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
     resolveLockPath,
     async read() {
       const current = await readPair(main)
-      if (holding === 0) return current
+      if (!lock.held) return current
       const copy = await readPair(recovered).catch(() => undefined)
       if (!copy || !isNewer(copy, current)) return current
       try {
@@ -195,16 +195,7 @@ export function keychainStorage(options: KeychainStorageOptions): KeychainTokenS
         await recovered.remove().catch(() => undefined)
       }
     },
-    async withLock(fn, { signal } = {}) {
-      return underFileLock(await resolveLockPath(), { ...lockOptions, signal }, async () => {
-        holding++
-        try {
-          return await fn()
-        } finally {
-          holding--
-        }
-      })
-    },
+    withLock: (fn, options) => lock.withLock(fn, options),
     async saveRecovery(tokens) {
       assertWritable(tokens, recovered.location)
       await recovered.set(encode(tokens))

@@ -185,25 +185,44 @@ async function acquireOnDisk(
   }
 }
 
+/** The lock file of one store object (creds.json's, the keychain's): its `withLock`, and whether it is held. */
+export interface StoreFileLock {
+  /**
+   * Runs `fn` holding the lock file: `fn`'s result or error is what the caller gets. A failed release must not
+   * turn a completed refresh into an error (its new pair is already saved): the leftover lock is judged stale
+   * once our pid is gone, or after staleMs.
+   */
+  withLock<T>(fn: () => Promise<T>, options?: { signal?: AbortSignal | undefined }): Promise<T>
+  /**
+   * True while one of this object's withLock calls is inside its critical section: only then may the store's
+   * read() repair what it finds (adopt a leftover or recovered pair, move a corrupt file aside).
+   */
+  readonly held: boolean
+}
+
 /**
- * Runs `fn` holding the lock file at `lockPath`, as the stores' `withLock` do (creds.json's, the keychain's):
- * `fn`'s result or error is what the caller gets. A failed release must not turn a completed refresh into an
- * error (its new pair is already saved): the leftover lock is judged stale once our pid is gone, or after
- * staleMs.
+ * The lock file at the path `lockPath()` resolves to (it may create its folder), taken with `options`.
  *
  * @example
- * await underFileLock('/home/me/aac/creds.json.lock', {}, () => rotate())
+ * const lock = storeFileLock(async () => '/home/me/aac/creds.json.lock', {})
+ * await lock.withLock(() => rotate())
  */
-export async function underFileLock<T>(
-  lockPath: string,
-  options: FileLockOptions,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const lock = await acquireFileLock(lockPath, options)
-  try {
-    return await fn()
-  } finally {
-    await lock.release().catch(() => undefined)
+export function storeFileLock(lockPath: () => Promise<string>, options: FileLockOptions): StoreFileLock {
+  let holding = 0
+  return {
+    get held() {
+      return holding > 0
+    },
+    async withLock(fn, { signal } = {}) {
+      const lock = await acquireFileLock(await lockPath(), { ...options, signal })
+      holding++
+      try {
+        return await fn()
+      } finally {
+        holding--
+        await lock.release().catch(() => undefined)
+      }
+    },
   }
 }
 
