@@ -51,7 +51,7 @@ export interface AacBridgeOptions extends LeaseOptions {
   /** The folder with aac_url.txt, client_id.txt and creds.json. Default: AAC_CONFIG_DIR, else the nearest
    * folder above the Vite root that holds aac_url.txt (the repo root). */
   configDir?: string
-  /** Where AAC_CONFIG_DIR is read, at each request (default: process.env). */
+  /** Where AAC_CONFIG_DIR is read (at each request), and BROWSER and BROWSER_ARGS (default: process.env). */
   env?: Record<string, string | undefined>
   /** Token hosts to trust besides https `*.alteryxcloud.com`, as the token manager's option of that name. */
   trustedTokenHosts?: readonly string[]
